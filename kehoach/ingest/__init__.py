@@ -1,0 +1,60 @@
+"""Readers per format behind one interface; ``read_document`` dispatches by suffix.
+
+A file whose suffix is unknown is a DocumentLoadError naming the supported ones.
+Readers whose libraries are heavy are imported only when a file needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from kehoach.ingest.base import Block, DocumentLoadError, InputFormat, PageInfo, Reader, SourceText
+
+# suffix -> "module:Class"; modules import lazily so `kehoach show` stays fast
+_READERS: dict[str, str] = {
+    ".txt": "kehoach.ingest.text:TextReader",
+    ".md": "kehoach.ingest.text:TextReader",
+    ".text": "kehoach.ingest.text:TextReader",
+    ".docx": "kehoach.ingest.docx:DocxReader",
+    ".pdf": "kehoach.ingest.pdf:PdfReader",
+}
+
+
+def supported_suffixes() -> list[str]:
+    return sorted(_READERS)
+
+
+def register_reader(suffix: str, target: str) -> None:
+    """Register ``module:Class`` as the reader for ``suffix`` (e.g. ".doc")."""
+    _READERS[suffix.lower()] = target
+
+
+def reader_for(path: Path) -> Reader:
+    suffix = path.suffix.lower()
+    target = _READERS.get(suffix)
+    if target is None:
+        raise DocumentLoadError(path, f"unsupported file type {suffix or '(none)'!r}", "detect",
+                                hint=f"supported: {', '.join(supported_suffixes())}")
+    mod, cls = target.split(":")
+    return getattr(importlib.import_module(mod), cls)()
+
+
+def read_document(path: str | Path) -> SourceText:
+    """Read any supported file into normalized SourceText.
+
+    Raises:
+        DocumentLoadError: the file is missing, unreadable, empty or of an unknown type.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DocumentLoadError(p, "no such file", "open", hint="check the path")
+    if p.is_dir():
+        raise DocumentLoadError(p, "is a directory", "open", hint="use `kehoach ingest DIR` for folders")
+    st = reader_for(p).read(p)
+    st.path = str(p)
+    return st
+
+
+__all__ = ["Block", "DocumentLoadError", "InputFormat", "PageInfo", "Reader", "SourceText",
+           "read_document", "reader_for", "register_reader", "supported_suffixes"]

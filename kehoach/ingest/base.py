@@ -1,0 +1,92 @@
+"""One interface for every input format: a reader turns a file into SourceText.
+
+SourceText holds the normalized text the extractor sees (spans point into it)
+and blocks that say where each paragraph, table cell and page lies in it.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+
+class InputFormat(str, enum.Enum):
+    TXT = "txt"
+    DOCX = "docx"
+    PDF = "pdf"
+    DOC = "doc"
+    HTML = "html"
+    IMAGE = "image"
+
+
+class DocumentLoadError(Exception):
+    """Bad input (not a bug): the file cannot be read. Carries file, reason, stage."""
+
+    def __init__(self, path: str | Path, reason: str, stage: str = "read", hint: str | None = None):
+        self.path = str(path)
+        self.reason = reason
+        self.stage = stage
+        self.hint = hint
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass
+class Block:
+    """A region of the normalized text: [start, end) offsets.
+
+    kind: "paragraph", "cell" or "page". Cells carry their table/row/col.
+    level: list level from Word numbering, when known.
+    """
+
+    kind: str
+    start: int
+    end: int
+    page: Optional[int] = None
+    table: Optional[int] = None
+    row: Optional[int] = None
+    col: Optional[int] = None
+    style: Optional[str] = None
+
+
+@dataclass
+class PageInfo:
+    number: int
+    start: int
+    end: int
+    method: str = "text"  # "text" (text layer) or "ocr"
+    confidence: Optional[float] = None
+
+
+@dataclass
+class SourceText:
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+    format: str = "txt"
+    pages: list[PageInfo] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    path: Optional[str] = None
+
+    def page_at(self, offset: int) -> Optional[int]:
+        """1-based page holding ``offset``, or None where the source has no pages."""
+        for p in self.pages:
+            if p.start <= offset < p.end:
+                return p.number
+        if self.pages and offset >= self.pages[-1].start:
+            return self.pages[-1].number
+        return None
+
+
+class Reader(abc.ABC):
+    """A reader for one family of formats."""
+
+    @classmethod
+    @abc.abstractmethod
+    def supported_formats(cls) -> dict[str, InputFormat]:
+        """Map of lowercase file suffix (".docx") to InputFormat."""
+
+    @abc.abstractmethod
+    def read(self, path: Path) -> SourceText:
+        """Read ``path``; raise DocumentLoadError for input that cannot be read."""

@@ -1,0 +1,83 @@
+"""Text normalization as a list of named steps.
+
+The extractor's spans point into the text these steps produce, so every reader
+runs the same pipeline. Tone-mark placement is kept as written (hoà stays hoà);
+comparison-time folding lives in extract/names.py, never in stored text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable, Iterable
+
+_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+# markdown emphasis markers (**bold**, *italic*, __x__); a lone "*" used as a
+# footnote marker after a word is also dropped, the word is kept
+_MD = re.compile(r"\*{1,3}|(?<!\w)__|__(?!\w)")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200c\u200d\u2060]")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+
+
+def strip_control(text: str) -> str:
+    return _CTRL.sub("", text)
+
+
+def strip_bookmarks(text: str) -> str:
+    return _BOOKMARK.sub("", text)
+
+
+def strip_markdown(text: str) -> str:
+    return _MD.sub("", text)
+
+
+def collapse_spaces(text: str) -> str:
+    lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
+    return "\n".join(lines)
+
+
+def collapse_blank_lines(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+STEPS: dict[str, Callable[[str], str]] = {
+    "newlines": newlines,
+    "nfc": nfc,
+    "strip_control": strip_control,
+    "strip_bookmarks": strip_bookmarks,
+    "strip_markdown": strip_markdown,
+    "collapse_spaces": collapse_spaces,
+    "collapse_blank_lines": collapse_blank_lines,
+}
+
+DEFAULT_STEPS = ("newlines", "nfc", "strip_control", "strip_bookmarks", "strip_markdown",
+                 "collapse_spaces", "collapse_blank_lines")
+
+
+def normalize_text(text: str, steps: Iterable[str] = DEFAULT_STEPS) -> str:
+    """Apply the named steps in order.
+
+    Raises:
+        ValueError: a step name is unknown; the message lists the valid ones.
+    """
+    for name in steps:
+        try:
+            fn = STEPS[name]
+        except KeyError:
+            raise ValueError(f"unknown normalization step {name!r}; valid steps: {', '.join(STEPS)}") from None
+        text = fn(text)
+    return text
+
+
+def normalize_line(text: str) -> str:
+    """Normalize one paragraph or cell (no line structure to keep)."""
+    return normalize_text(text, ("newlines", "nfc", "strip_control", "strip_bookmarks",
+                                 "strip_markdown", "collapse_spaces")).strip()

@@ -1,0 +1,90 @@
+"""Plain text and markdown (.txt, .md).
+
+Encoding is detected, not guessed: a BOM says UTF-8/UTF-16; otherwise strict
+UTF-8 is tried; UTF-16 without BOM is recognised by its NUL pattern; only then
+Windows-1258 (the Vietnamese code page) is tried, and it is accepted only when the
+decoded text reads as Vietnamese (it decodes any byte string, so it must be checked).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
+from kehoach.ingest.builder import TextBuilder
+
+# Vietnamese letters that only exist with diacritics; their share tells a
+# correct cp1258 decoding from noise.
+_VI_CHARS = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
+                       re.IGNORECASE)
+
+
+def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
+    """Return (text, encoding name). Raises DocumentLoadError for binary junk."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    sample = data[:4000]
+    if sample and sample.count(b"\x00") > len(sample) // 4:
+        # UTF-16 without BOM: ASCII-range text has NUL in every other byte
+        even_nul = sample[0::2].count(0)
+        odd_nul = sample[1::2].count(0)
+        enc = "utf-16-le" if odd_nul > even_nul else "utf-16-be"
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            raise DocumentLoadError(path, "binary content: not a text file (NUL bytes)", "decode") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in sample:
+        raise DocumentLoadError(path, "binary content: not a text file (NUL bytes, not UTF-8/UTF-16)", "decode")
+    text = data.decode("cp1258", errors="replace")
+    letters = sum(ch.isalpha() for ch in text[:20000]) or 1
+    if len(_VI_CHARS.findall(text[:20000])) / letters > 0.03 and text.count("\ufffd") < 5:
+        return text, "cp1258"
+    raise DocumentLoadError(path, "unknown text encoding: not UTF-8, UTF-16 or Windows-1258 Vietnamese",
+                            "decode", hint="convert the file to UTF-8 (iconv -f ENCODING -t UTF-8)")
+
+
+def source_from_text(raw: str, fmt: str = "txt", path: str | None = None) -> SourceText:
+    """Normalized SourceText from a string: one block per non-empty line.
+
+    Blank lines are kept (collapsed to one) because they separate paragraphs.
+    """
+    b = TextBuilder()
+    prev_blank = False
+    for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.strip():
+            if b.add(line) is not None:
+                prev_blank = False
+            continue
+        if not prev_blank and b.blocks:
+            b.blank()
+            prev_blank = True
+    return b.build(fmt, path)
+
+
+class TextReader(Reader):
+    @classmethod
+    def supported_formats(cls) -> dict[str, InputFormat]:
+        return {".txt": InputFormat.TXT, ".md": InputFormat.TXT, ".text": InputFormat.TXT}
+
+    def read(self, path: Path) -> SourceText:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
+        if not data.strip():
+            raise DocumentLoadError(path, "empty file", "read")
+        text, enc = decode_bytes(data, path)
+        st = source_from_text(text, "txt", str(path))
+        if enc not in ("utf-8", "utf-8-sig"):
+            st.warnings.append(f"decoded as {enc}")
+        if not st.text.strip():
+            raise DocumentLoadError(path, "no text after normalization", "read")
+        return st

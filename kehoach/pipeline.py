@@ -1,0 +1,29 @@
+"""One record flows ingest -> extract (-> store): the library entry points."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from kehoach.ingest import SourceText, read_document
+from kehoach.schema import PlanRecord
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def process_file(path: str | Path) -> tuple[PlanRecord, SourceText]:
+    """Read and extract one file. Raises DocumentLoadError for unreadable input."""
+    from kehoach.extract import extract_record
+
+    p = Path(path)
+    source = read_document(p)
+    record = extract_record(source)
+    record.source.path = str(p)
+    record.source.sha256 = file_sha256(p)
+    return record, source

@@ -1,4 +1,8 @@
-"""Extraction: normalized SourceText -> PlanRecord with spans."""
+"""Extraction: normalized SourceText -> PlanRecord with spans and pages.
+
+``extract_record`` runs the spaCy pipeline of rule components
+(``kehoach.extract.pipeline``) and assembles the record from their results.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,18 @@ from kehoach.schema import PlanRecord
 
 
 def extract_record(source: SourceText) -> PlanRecord:
-    """Extract every field of the spec from ``source`` (placeholder until the pipeline lands)."""
-    rec = PlanRecord()
+    """Extract every field of the spec from ``source``."""
+    from kehoach.extract.assemble import assemble
+    from kehoach.extract.pipeline import COMPONENTS, EXT, get_nlp
+
+    nlp = get_nlp()
+    doc = nlp.make_doc(source.text)
+    doc._.set(EXT, {"cells": [(b.start, b.end) for b in source.blocks if b.kind == "cell"]})
+    for name in COMPONENTS:
+        doc = nlp.get_pipe(name)(doc)
+    rec = assemble(doc._.get(EXT), source)
     rec.source.format = source.format
     rec.source.chars = len(source.text)
     rec.source.pages = len(source.pages) or None
+    rec.source.warnings = list(source.warnings)
     return rec

@@ -1,0 +1,93 @@
+"""Build the PlanRecord (spec shape) from the pipeline components' results."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from kehoach.extract.citations import Cite
+from kehoach.extract.names import clean, normalized
+from kehoach.ingest.base import SourceText
+from kehoach.schema import (
+    Assignment, Citation, DateMention, Deadline, Event, Participant, PlanRecord, Recipient, Signer,
+)
+
+
+def _within(span: tuple[int, int], outer: tuple[int, int]) -> bool:
+    return outer[0] <= span[0] < outer[1]
+
+
+def _citation(c: Cite, source: SourceText, relation: Optional[str]) -> Citation:
+    return Citation(relation=relation, doc_type=c.doc_type, number=c.number, date=c.date, issuer=c.issuer,
+                    issuer_normalized=normalized(c.issuer), subject=c.subject, name=c.name, text=c.text, key=c.key,
+                    span=(c.start, c.end), page=source.page_at(c.start))
+
+
+def assemble(st: dict, source: SourceText) -> PlanRecord:
+    h = st["header"]
+    page = source.page_at
+    # issuer: the full name (spec); abbreviations in a body-derived name are written out
+    rec = PlanRecord(doc_type=h.doc_type, number=h.number, issuer=normalized(h.issuer), issuer_normalized=normalized(h.issuer),
+                     issuer_span=h.issuer_span, place=h.place, issued_date=h.issued_date, title=h.title,
+                     title_span=h.title_span)
+    s = st.get("signer")
+    if s is not None:
+        rec.signer = Signer(name=s.name, position=s.position, authority=s.authority, on_behalf_of=s.on_behalf_of,
+                            span=(s.start, s.end), page=page(s.start))
+    rec.legal_bases = [_citation(c, source, c.relation) for c in st["legal_bases"]]
+    rec.references = [_citation(c, source, None) for c in st["references"]]
+
+    deadlines = st["deadlines"]
+    assignments = st["assignments"]
+    for a in assignments:
+        dl = next((d for d in deadlines if _within((d.start, d.end), a.span) and d.date), None)
+        rec.assignments.append(Assignment(
+            assignee=a.assignee, assignee_normalized=normalized(a.assignee), role=a.role, request=a.request,
+            coordinators=a.coordinators, coordinators_normalized=[normalized(c) or c for c in a.coordinators],
+            tasks=[t[0] for t in a.tasks], task_spans=[(t[1], t[2]) for t in a.tasks],
+            deadline=dl.date if dl else None, span=a.assignee_span, page=page(a.span[0])))
+    for d in deadlines:
+        owner = next((a for a in assignments if _within((d.start, d.end), a.span)), None)
+        task = None
+        if owner is not None:
+            task = next((t[0] for t in owner.tasks if t[1] <= d.start < t[2] + 1), None)
+        rec.deadlines.append(Deadline(date=d.date, text=d.text, assignees=[owner.assignee] if owner else [],
+                                      task=task, inferred=d.inferred, recurrence=d.recurrence,
+                                      span=(d.start, d.end), page=page(d.start)))
+    for e in st["events"]:
+        rec.events.append(Event(name=e.name, start=e.start, end=e.end, location=e.location,
+                                expected_attendees=e.expected_attendees, recurrence=e.recurrence,
+                                span=e.span, page=page(e.span[0])))
+    for p in st["participants"]:
+        rec.participants.append(Participant(name=p.name, name_normalized=normalized(p.name), count=p.count,
+                                            role=p.role, span=p.span, page=page(p.span[0])))
+    for r in st["recipients"]:
+        rec.recipients.append(Recipient(name=r.name, name_normalized=normalized(r.name), span=(r.start, r.end),
+                                        page=page(r.start)))
+    rec.dates = _dates(st, source)
+    return rec
+
+
+def _dates(st: dict, source: SourceText) -> list[DateMention]:
+    a = st["anatomy"]
+    h = st["header"]
+    pre = [(ln.start, ln.end) for ln in a.preamble]
+    dls = [(d.start, d.end) for d in st["deadlines"]]
+    evs = [e.span for e in st["events"]]
+    out = []
+    for d in st["dates"]:
+        sp = (d.start, d.end)
+        if h.date_span and _within(sp, h.date_span) and not out:
+            role = "issued"
+        elif any(_within(sp, x) for x in pre):
+            role = "basis"
+        elif any(x[0] <= d.end and d.start <= x[1] for x in dls):
+            role = "deadline"
+        elif any(x[0] <= d.end and d.start <= x[1] for x in evs):
+            role = "event"
+        elif d.precision == "half":
+            role = "period"
+        else:
+            role = "other"
+        out.append(DateMention(text=clean(d.text) or d.text, value=d.value, role=role, inferred=d.inferred,
+                               span=sp, page=source.page_at(d.start)))
+    return out

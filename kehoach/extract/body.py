@@ -1,0 +1,373 @@
+"""Body facts: events, participants, assignments and deadlines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from kehoach.extract.dates import DateHit, find_dates
+from kehoach.extract.names import clean
+from kehoach.extract.structure import Anatomy, Line
+from kehoach.extract.vocabulary import deadline_vocab, phrase_regex, phrases
+
+
+def rank(ln: Line) -> int:
+    """Nesting rank of a list label: smaller is shallower."""
+    if ln.kind == "roman":
+        return 0
+    if ln.kind == "num":
+        return ln.depth
+    if ln.kind == "letter":
+        return 5
+    if ln.kind == "bullet":
+        return 7 if ln.label == "+" else 6
+    return 99
+
+
+def children(lines: list[Line], i: int) -> list[Line]:
+    """Lines after lines[i] nested under it (higher rank), up to the next sibling or shallower line."""
+    r = rank(lines[i])
+    out = []
+    for ln in lines[i + 1:]:
+        if ln.kind != "none" and rank(ln) <= r:
+            break
+        out.append(ln)
+    return out
+
+
+def _starts_with(group: str, text: str) -> Optional[re.Match]:
+    return phrase_regex(group, anchored=True).match(text)
+
+
+# --- events --------------------------------------------------------------------------------------
+
+@dataclass
+class EventItem:
+    name: Optional[str]
+    start: Optional[str]
+    end: Optional[str]
+    location: Optional[str]
+    expected_attendees: Optional[int]
+    recurrence: Optional[str]
+    span: tuple[int, int]
+
+
+_RECUR = re.compile(r"(\d+\s*(?:tháng|năm|quý|tuần|ngày)\s*/\s*lần|(?:hằng|hàng)\s+(?:tháng|quý|năm|tuần|ngày))",
+                    re.IGNORECASE)
+_LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$")
+
+
+def _event_name_from_title(title: Optional[str]) -> Optional[str]:
+    if not title:
+        return None
+    t = re.sub(r"^(?:kế hoạch\s+)?(?:tổ chức|triển khai tổ chức)\s+", "", title, flags=re.IGNORECASE)
+    return t[:1].upper() + t[1:]
+
+
+def _after_label(ln: Line) -> str:
+    m = _LABEL_COLON.match(ln.body)
+    return m.group("rest") if m else ""
+
+
+def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Optional[int]) -> list[EventItem]:
+    out: list[EventItem] = []
+    time_rx = phrase_regex("time_labels", anchored=True)
+    loc_rx = phrase_regex("location_labels", anchored=True)
+    cnt_rx = phrase_regex("attendee_count", anchored=True)
+    attendees = None
+    for ln in lines:
+        if cnt_rx.match(ln.body):
+            m = re.search(r"(\d[\d.]*)\s*(?:đại biểu|người|đồng chí|khách)", ln.body)
+            if m:
+                attendees = int(m.group(1).replace(".", ""))
+                break
+    for i, ln in enumerate(lines):
+        if not time_rx.match(ln.body):
+            continue
+        kids = children(lines, i) if ln.kind != "none" else []
+        location = None
+        for cand in kids + lines[i + 1:i + 6]:
+            if loc_rx.match(cand.body):
+                location = clean(re.sub(r"^(?:tại|ở)\s+", "", _after_label(cand), flags=re.IGNORECASE)) or None
+                break
+        recurrence = None
+        for cand in [ln] + kids:
+            rm = _RECUR.search(cand.text)
+            if rm:
+                recurrence = rm.group(1)
+                break
+        own = [h for h in find_dates(_after_label(ln) or "", default_year)]
+        base = ln.end - len(_after_label(ln))
+        if own:
+            h = own[0]
+            s, e = _range(h)
+            out.append(EventItem(_event_name_from_title(title), s, e, location, attendees, recurrence,
+                                 (base + h.start, base + h.end)))
+            continue
+        for k in kids:
+            m = _LABEL_COLON.match(k.body)
+            if not m:
+                continue
+            hits = find_dates(m.group("rest"), default_year)
+            if not hits:
+                continue
+            s, e = _range(hits[0])
+            out.append(EventItem(clean(m.group("label")), s, e, location, attendees, recurrence, (k.start, k.end)))
+    return out
+
+
+def _range(h: DateHit) -> tuple[str, Optional[str]]:
+    if "/" in h.value:
+        s, e = h.value.split("/", 1)
+        return s, e
+    return h.value, None
+
+
+# --- participants --------------------------------------------------------------------------------
+
+@dataclass
+class ParticipantItem:
+    name: str
+    count: Optional[int]
+    role: Optional[str]
+    span: tuple[int, int]
+
+
+def participants(lines: list[Line]) -> list[ParticipantItem]:
+    label_rx = phrase_regex("participant_labels", anchored=True)
+    group_rx = phrase_regex("participant_group_labels", anchored=True)
+    chair_rx = phrase_regex("chair_labels", anchored=True)
+    skip_rx = phrase_regex("participant_skip", anchored=True)
+    out: list[ParticipantItem] = []
+    for i, ln in enumerate(lines):
+        if ln.kind in ("none", "bullet") or not label_rx.match(ln.body):
+            continue
+        kids = children(lines, i)
+        if any(k.kind not in ("none", "bullet") and label_rx.match(k.body) for k in kids):
+            continue  # "III. THÀNH PHẦN, THỜI GIAN" holds "1. Thành phần tham dự": use the inner list
+        inline = _after_label(ln)
+        if not kids and inline:
+            for part in re.split(r";\s*", inline):
+                if clean(part):
+                    out.append(ParticipantItem(clean(part), None, None, (ln.start, ln.end)))
+            continue
+        for j, k in enumerate(kids):
+            if k.kind == "none" or skip_rx.match(k.body):
+                continue
+            body = k.body
+            sub = children(kids, j)
+            m = _LABEL_COLON.match(body)
+            if m and not clean(m.group("rest")) and sub:
+                continue  # "- Cấp tỉnh:" groups the lines below it
+            if m and clean(m.group("rest")):
+                label, rest = clean(m.group("label")), clean(m.group("rest"))
+                if group_rx.match(label):
+                    role = "chair" if chair_rx.match(label) else None
+                    out.append(ParticipantItem(rest, None, role, (k.start, k.end)))
+                else:
+                    cm = re.search(r"(?:mỗi\s+\S+(?:\s+\S+)?\s+)(\d+)\s*(?:người|đại biểu|đồng chí)", rest)
+                    out.append(ParticipantItem(label, int(cm.group(1)) if cm else None, None, (k.start, k.end)))
+                continue
+            name = clean(body)
+            if name:
+                out.append(ParticipantItem(name, None, None, (k.start, k.end)))
+    return out
+
+
+# --- assignments ---------------------------------------------------------------------------------
+
+@dataclass
+class AssignmentItem:
+    assignee: str
+    role: str
+    request: bool
+    coordinators: list[str]
+    tasks: list[tuple[str, int, int]]
+    deadline: Optional[str]
+    span: tuple[int, int]
+    assignee_span: tuple[int, int] = (0, 0)
+    deadlines: list = field(default_factory=list)
+
+
+def implementation_sections(a: Anatomy) -> list[list[Line]]:
+    rx = phrase_regex("implementation_headings")
+    secs = [s.lines for s in a.sections if rx.search(s.title)]
+    if secs:
+        return secs
+    # documents without a heading for it (công văn): numbered items of the body after the preamble
+    if not a.sections:
+        pre = {ln.idx for ln in a.preamble}
+        return [[ln for ln in a.body if ln.idx not in pre]]
+    return []
+
+
+def _verb_split(text: str) -> Optional[int]:
+    """Offset where the task starts in a run-on item ('Các đơn vị … chuẩn bị …')."""
+    rx = phrase_regex("task_verbs")
+    for m in rx.finditer(text):
+        if m.start() == 0:
+            continue
+        before = text[:m.start()].split()
+        if "được" in [w.lower() for w in before[-3:]]:
+            continue  # "được chọn báo cáo tham luận" is part of the name
+        return m.start()
+    return None
+
+
+def _split_coordinators(s: str) -> list[str]:
+    out: list[str] = []
+    for part in re.split(r";|,\s*(?=[A-ZĐÀ-Ỹ])|\s+và\s+(?=[A-ZĐÀ-Ỹ])", s):
+        p = clean(part)
+        if p:
+            out.append(p)
+    return out
+
+
+def coordinators_in(text: str) -> list[str]:
+    out: list[str] = []
+    rx = phrase_regex("coordinate_words")
+    for m in rx.finditer(text):
+        rest = text[m.end():]
+        stop = _verb_split(" " + rest)
+        seg = rest[: stop - 1] if stop else rest
+        seg = re.split(r"[.:(]|\s+để\s+|\s+trong\s+", seg)[0]
+        out.extend(_split_coordinators(seg))
+    return out
+
+
+def _parse_head(text: str) -> Optional[tuple[str, int, str, bool]]:
+    """(assignee, assignee offset, inline task, request) from an item head, or None if no unit is named."""
+    request = False
+    off = 0
+    m = _starts_with("request_words", text)
+    if m:
+        request = True
+        off = m.end()
+        off += len(text[off:]) - len(text[off:].lstrip())
+    t = text[off:]
+    dm = re.search(r",\s*(?:" + "|".join(re.escape(w) for w in phrases("delegation_words")) + r")\s+(?P<who>[^:]+):?\s*(?P<rest>.*)$", t)
+    if dm and not request:
+        who = clean(dm.group("who"))
+        return who, off + dm.start("who"), dm.group("rest"), request
+    cm = re.match(r"^(?P<who>[^:]{2,200}?)\s*:\s*(?P<rest>.*)$", t)
+    if cm and len(cm.group("who").split()) <= 30:
+        who, inline = cm.group("who"), cm.group("rest")
+    else:
+        k = _verb_split(t)
+        if k is None:
+            who, inline = t, ""
+        else:
+            who, inline = t[:k], t[k:]
+    who = clean(who)
+    if not who or not (request or _starts_with("agency_heads", who)):
+        return None
+    if len(who.split()) > 30:
+        return None
+    inline = clean(inline)
+    if inline:
+        inline = inline[:1].upper() + inline[1:]
+    return who, off, inline, request
+
+
+def assignments(a: Anatomy) -> list[AssignmentItem]:
+    out: list[AssignmentItem] = []
+    lead_rx = phrase_regex("lead_words")
+    for sec in implementation_sections(a):
+        kinds_order = [("num",), ("letter",), ("bullet",)]
+        heads = []
+        for kinds in kinds_order:
+            cand = [(i, ln) for i, ln in enumerate(sec) if ln.kind in kinds]
+            if cand:
+                depth = min(ln.depth for _, ln in cand)
+                heads = [(i, ln) for i, ln in cand if ln.depth == depth and (kinds != ("bullet",) or ln.label != "+")]
+                break
+        for i, head in heads:
+            parsed = _parse_head(head.body)
+            if parsed is None:
+                continue
+            who, who_off, inline, request = parsed
+            kids = children(sec, i)
+            tasks: list[tuple[str, int, int]] = []
+            if inline:
+                tasks.append((inline, head.body_start + head.body.find(inline[:10]) if inline[:10] in head.body else head.start, head.end))
+            cur: Optional[list] = None
+            for k in kids:
+                if k.kind in ("letter", "bullet", "num"):
+                    cur = [clean(k.body), k.start, k.end]
+                    tasks.append(cur)  # type: ignore[arg-type]
+                elif cur is not None and not _is_closing(k):
+                    cur[0] = clean(cur[0] + " " + k.text)
+                    cur[2] = k.end
+                elif cur is None and not _is_closing(k) and not inline:
+                    cur = [clean(k.text), k.start, k.end]
+                    tasks.append(cur)  # type: ignore[arg-type]
+            tasks = [(t[0], t[1], t[2]) for t in tasks if t[0]]
+            texts = [head.body] + [t[0] for t in tasks]
+            role = "lead" if any(lead_rx.search(x[:40]) for x in texts) else "responsible"
+            coords: list[str] = []
+            for x in texts:
+                for c in coordinators_in(x):
+                    if c not in coords:
+                        coords.append(c)
+            end = kids[-1].end if kids else head.end
+            out.append(AssignmentItem(who, role, request, coords, tasks, None, (head.start, end),
+                                      (head.body_start + who_off, head.body_start + who_off + len(who))))
+    return out
+
+
+def _is_closing(ln: Line) -> bool:
+    return bool(phrase_regex("closing", anchored=True).match(ln.text))
+
+
+# --- deadlines -----------------------------------------------------------------------------------
+
+@dataclass
+class DeadlineItem:
+    date: Optional[str]
+    text: str
+    start: int
+    end: int
+    inferred: bool
+    recurrence: Optional[str]
+    assignees: list[str] = field(default_factory=list)
+    task: Optional[str] = None
+
+
+def _marker_rx() -> re.Pattern:
+    ms = sorted((m["phrase"] for m in deadline_vocab()["markers"]), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(m) for m in ms) + r")(?!\w)", re.IGNORECASE)
+
+
+def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineItem]:
+    out: list[DeadlineItem] = []
+    gap = int(deadline_vocab()["max_gap_chars"])
+    mrx = _marker_rx()
+    for ln in lines:
+        t = ln.text
+        hits = find_dates(t, default_year)
+        used: set[int] = set()
+        for m in mrx.finditer(t):
+            rec = re.match(r"\s*(?:ngày\s*)?\d{1,2}\s+(hằng|hàng)\s+(tháng|quý|năm|tuần)", t[m.end():], re.IGNORECASE)
+            if rec:
+                e = m.end() + rec.end()
+                out.append(DeadlineItem(None, clean(t[m.start():e]), ln.start + m.start(), ln.start + e, False,
+                                        clean(rec.group(0))))
+                continue
+            h = next((h for h in hits if h.end > m.end() and h.start >= m.start() and h.start - m.end() <= gap
+                      and id(h) not in used), None)
+            if h is None:
+                ym = re.match(r"\s*(?:năm\s+)?((?:19|20)\d\d)(?!\d|/)", t[m.end():])
+                if ym and m.group(0).lower() in ("trong năm",):
+                    e = m.end() + ym.end()
+                    out.append(DeadlineItem(ym.group(1), clean(t[m.start():e]), ln.start + m.start(), ln.start + e,
+                                            False, None))
+                continue
+            between = t[m.end():max(m.end(), h.start)]
+            if re.search(r"[.;]", between):
+                continue
+            used.add(id(h))
+            value = h.value.split("/")[-1] if "/" in h.value else h.value
+            out.append(DeadlineItem(value.split("T")[0] if h.precision != "time" else value, clean(t[m.start():h.end]),
+                                    ln.start + m.start(), ln.start + h.end, h.inferred, None))
+    return out

@@ -1,0 +1,221 @@
+"""Cited documents: legal bases in the preamble, references elsewhere.
+
+A preamble paragraph may cite several documents separated by ";" ("Thực hiện
+Chương trình … ; Kế hoạch số 190/KH-UBND …"): each segment that opens with a
+document type is one item. Documents named inside a subject ("sửa đổi … của
+Thông tư số 04/2012/TT-BNV …") are not cited by this plan and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional
+
+from kehoach.extract.dates import find_dates
+from kehoach.extract.header import NUMBER_CORE
+from kehoach.extract.names import clean
+from kehoach.extract.structure import Line
+from kehoach.extract.vocabulary import genre, type_name_regex
+
+_NUM = re.compile(r"\s*(?:số|Số)?\s*[:.]?\s*(?P<num>\d+[A-Za-z]?(?:\.\d+)?\s*[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-Za-zĐđ0-9.&]*(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ0-9.&]*)*)")
+_SUBJECT_START = re.compile(
+    r"(?<!\w)(?:về việc|về|V/v|hướng dẫn|quy định|ban hành|phê duyệt|sửa đổi|triển khai|thực hiện|ủy quyền|uỷ quyền|"
+    r"giao|tổ chức|thành lập|công bố|kiện toàn|phân bổ|phân công|đẩy mạnh|tăng cường|điều chỉnh|bãi bỏ|quy chế)(?!\w)",
+    re.IGNORECASE)
+_NAMED_LAWS = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
+NUMBER_RX = re.compile(NUMBER_CORE)
+
+
+@dataclass
+class Cite:
+    start: int
+    end: int
+    doc_type: str
+    number: Optional[str]
+    date: Optional[str]
+    issuer: Optional[str]
+    subject: Optional[str]
+    name: Optional[str]
+    text: str
+    relation: Optional[str] = None
+
+    @property
+    def key(self) -> str:
+        return citation_key(self.number, self.doc_type, self.date)
+
+
+def number_key(number: str) -> str:
+    """Canonical key of a document number: NFC, spaces removed, case-folded, đ -> d."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).casefold().replace("đ", "d")
+
+
+def citation_key(number: Optional[str], doc_type: Optional[str], date: Optional[str]) -> str:
+    if number:
+        return number_key(number)
+    return f"{(doc_type or '').casefold()}@{date or ''}"
+
+
+def _split_segments(text: str) -> list[tuple[int, int]]:
+    """Split at ';' outside parentheses and quotes."""
+    out, depth, quote, start = [], 0, False, 0
+    for i, ch in enumerate(text):
+        if ch in "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch in "“”\"":
+            quote = not quote if ch == '"' else (ch == "“")
+        elif ch == ";" and depth == 0 and not quote:
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(text)))
+    return out
+
+
+def _relation_of(line_text: str) -> Optional[str]:
+    rel = genre()["preamble_relations"]
+    low = line_text.lower().lstrip()
+    for key in ("xet", "can_cu", "thuc_hien"):
+        for w in sorted(rel[key], key=len, reverse=True):
+            if low.startswith(w):
+                return key
+    return None
+
+
+def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
+    """Parse a citation whose type name starts at ``pos`` in ``text`` (segment ends at seg_end)."""
+    m = type_name_regex().match(text, pos) or re.compile(type_name_regex().pattern, re.IGNORECASE).match(text, pos)
+    if not m:
+        return None
+    dtype = m.group("type")
+    dtype = dtype[:1].upper() + dtype[1:]
+    after = m.end()
+    n = _NUM.match(text, after)
+    number = None
+    cur = after
+    if n and n.start() - after <= 6:
+        number = re.sub(r"\s+", "", n.group("num")).rstrip(".")
+        cur = n.end()
+    name = None
+    seg = text[cur:seg_end]
+    if number is None:
+        if dtype not in _NAMED_LAWS:
+            return None
+        # "Luật Thực hiện dân chủ cơ sở ngày 10 tháng 11 năm 2022": the name runs to "ngày"/"số"/","
+        nm = re.match(r"([^;,(]*?)(?=\s+(?:ngày|số|năm \d{4}|được|đã)\b|[;,(]|$)", seg)
+        name_tail = nm.group(1).strip() if nm else ""
+        if not name_tail or len(name_tail.split()) > 16:
+            return None
+        name = clean(f"{dtype} {name_tail}")
+        cur += nm.end()
+        seg = text[cur:seg_end]
+    # date: the first date before any further cited document
+    nxt = type_name_regex().search(seg)
+    head = seg[: nxt.start()] if nxt else seg
+    date = None
+    dh = [h for h in find_dates(head) if h.precision in ("day", "time", "month")]
+    if dh and dh[0].start < 160:
+        date = dh[0].value.split("T")[0]
+        date_end = dh[0].end
+    else:
+        date_end = 0
+    rest = seg[date_end:]
+    issuer = subject = None
+    r = rest.strip()
+    if r.startswith("của "):
+        body = r[4:]
+        sm = _SUBJECT_START.search(body)
+        if sm and sm.start() > 0:
+            issuer = clean(body[:sm.start()])
+            subject = body[sm.start():]
+        else:
+            issuer = clean(body) if len(body.split()) <= 12 else None
+    elif r:
+        subject = r
+    if subject:
+        subject = re.sub(r"^(?:về việc\s+)", "việc ", subject, flags=re.IGNORECASE)
+        subject = re.sub(r"^(?:về|V/v)\s+", "", subject, flags=re.IGNORECASE)
+        subject = clean(subject.rstrip(" ,.;")) or None
+    if issuer:
+        # "Tỉnh uỷ Lào Cai ngày 27/12/2025" when the date follows the issuer
+        issuer = clean(re.split(r"\s+ngày\b", issuer)[0]) or None
+        if date is None:
+            dh2 = find_dates(r)
+            if dh2 and dh2[0].start < 80:
+                date = dh2[0].value.split("T")[0]
+    end = seg_end
+    return Cite(base + pos, base + end, dtype, number, date, issuer, subject, name,
+                clean(text[pos:seg_end]))
+
+
+_CONNECTOR = re.compile(r"^[\s,;:.\-–]*(?:(?:và|cùng|đồng thời)\s+)?", re.IGNORECASE)
+
+
+def legal_bases(lines: list[Line]) -> list[Cite]:
+    out: list[Cite] = []
+    for ln in lines:
+        relation = _relation_of(ln.text)
+        t = ln.text
+        for s, e in _split_segments(t):
+            seg = t[s:e]
+            # strip the relation word and connectors at the segment start
+            lead = _CONNECTOR.match(seg).end()
+            rel_here = _relation_of(seg[lead:])
+            if rel_here:
+                w = _leading_relation_word(seg[lead:])
+                lead += len(w)
+                lead += len(seg[lead:]) - len(seg[lead:].lstrip())
+            c = _parse_at(t, s + lead, ln.start, e)
+            if c is None:
+                continue
+            c.relation = rel_here or relation
+            out.append(c)
+    return out
+
+
+def _leading_relation_word(s: str) -> str:
+    rel = genre()["preamble_relations"]
+    words = sorted(rel["can_cu"] + rel["thuc_hien"] + rel["xet"], key=len, reverse=True)
+    low = s.lower()
+    for w in words:
+        if low.startswith(w):
+            return s[:len(w)]
+    return ""
+
+
+_TYPE_NUM = None
+
+
+def _type_num_rx() -> re.Pattern:
+    global _TYPE_NUM
+    if _TYPE_NUM is None:
+        _TYPE_NUM = re.compile(r"(?<!\w)(?P<type>" + type_name_regex().pattern.split("(?P<type>")[1].rsplit(")(?!\\w)", 1)[0]
+                               + r")\s+(?:số\s*:?\s*)?(?=\d)", re.IGNORECASE)
+    return _TYPE_NUM
+
+
+def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
+    """Numbered documents cited outside the preamble (one item per document)."""
+    seen: set[str] = set()
+    if own_number:
+        seen.add(number_key(own_number))
+    out: list[Cite] = []
+    for ln in lines:
+        t = ln.text
+        for m in _type_num_rx().finditer(t):
+            # the segment runs to the next ';' or sentence end or next cited type
+            end = len(t)
+            stop = re.search(r"[;]|\.\s|\)", t[m.end():])
+            if stop:
+                end = m.end() + stop.start()
+            c = _parse_at(t, m.start(), ln.start, end)
+            if c is None or not c.number:
+                continue
+            k = c.key
+            if k in seen:
+                continue
+            seen.add(k)
+            out.append(c)
+    return out

@@ -1,0 +1,178 @@
+"""Date mentions in Vietnamese administrative text -> partial ISO values.
+
+Values are as precise as the source and no more (spec "Values"):
+``2024-07-26``, ``2024-07-26T08:00``, ``2024-07``, ``2020-Q3``, ``2020-H1``,
+``2020``, ranges ``START/END``. A day and month without a year take the year of
+the document's own date (``inferred=True``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
+@dataclass
+class DateHit:
+    start: int
+    end: int
+    value: str
+    text: str
+    precision: str  # "day", "time", "month", "quarter", "half", "year", "range"
+    inferred: bool = False
+
+
+def _build_patterns() -> list[tuple[str, re.Pattern]]:
+    # Whitespace inside dates is common in scanned/typed text ("22/ 12/ 2011"),
+    # so separators allow spaces around them.
+    sp = r"[ \t]*"
+    day = r"(?P<d>[0-3]?\d)"
+    mon = r"(?P<m>[01]?\d)"
+    year = r"(?P<y>(?:19|20)\d\d)"
+    # time of day: "08 giờ", "8 giờ 30", "14 giờ 00", "8h00", "07h30", "08:00"
+    time = (r"(?P<H>[0-2]?\d)" + sp + r"(?:giờ|h|g|:)" + sp + r"(?P<M>[0-5]\d)?(?:" + sp + r"phút)?")
+    time_prefix = r"(?:(?:vào|lúc|từ)\s+)?" + time + r"(?:\s*\([^)]{0,20}\))?[, ]+(?:(?:sáng|chiều|tối)\s+)?(?:thứ\s+\w+,?\s+)?"
+    num_date = day + sp + r"[/.\-]" + sp + mon + sp + r"[/.\-]" + sp + year
+    word_date = (r"ngày" + sp + day + r",?\s+tháng" + sp + mon + r",?\s+năm" + sp + year)
+    pats = [
+        # "ngày 26 tháng 7 năm 2024", optional time before it
+        ("word_time", time_prefix + word_date),
+        ("word", word_date),
+        ("num_time", time_prefix + r"(?:ngày" + sp + r")?" + num_date),
+        ("num", r"(?<![\d/])(?:ngày" + sp + r")?" + num_date + r"(?![\d/])"),
+        # "ngày 20 tháng 11" (no year) / "ngày 20/11" (no year)
+        ("word_noyear", r"ngày" + sp + day + r"\s+tháng" + sp + mon + r"(?!\s*(?:năm|/|\d))"),
+        ("num_noyear", r"ngày" + sp + day + sp + r"/" + sp + mon + r"(?![\d/.])"),
+        # "tháng 4 năm 2026", "tháng 11/2025", "tháng 5-2026"
+        ("month", r"(?<!\w)tháng" + sp + mon + r"(?:\s+năm\s*|" + sp + r"[/\-]" + sp + r")" + year),
+        # "quý III/2020", "quý II năm 2026", "Quý 3/2020"
+        ("quarter", r"(?<!\w)quý" + sp + r"(?P<q>IV|I{1,3}|[1-4])(?:\s+năm\s*|" + sp + r"/" + sp + r")" + year),
+        # "6 tháng đầu năm 2020", "6 tháng cuối năm 2020"
+        ("half", r"(?<!\w)(?:06|6)\s+tháng\s+(?P<h>đầu|cuối)\s+năm\s*" + year),
+    ]
+    return [(name, re.compile(p, re.IGNORECASE)) for name, p in pats]
+
+
+_PATTERNS = _build_patterns()
+_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|đến|tới|~)\s*(?:ngày\s*)?$", re.IGNORECASE)
+
+
+def _valid(y: int, m: int, d: Optional[int] = None) -> bool:
+    if not 1 <= m <= 12:
+        return False
+    if d is None:
+        return True
+    mdays = [31, 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= d <= mdays[m - 1]
+
+
+def _hit(name: str, m: re.Match, default_year: Optional[int]) -> Optional[DateHit]:
+    g = m.groupdict()
+    text = m.group(0).strip()
+    inferred = False
+    if name in ("word", "num", "word_time", "num_time", "word_noyear", "num_noyear"):
+        if g.get("y"):
+            y = int(g["y"])
+        elif default_year:
+            y, inferred = default_year, True
+        else:
+            return None
+        mo, d = int(g["m"]), int(g["d"])
+        if not _valid(y, mo, d):
+            return None
+        value = f"{y:04d}-{mo:02d}-{d:02d}"
+        prec = "day"
+        if g.get("H") is not None:
+            hh = int(g["H"])
+            mm = int(g["M"]) if g.get("M") else 0
+            if hh <= 23:
+                value += f"T{hh:02d}:{mm:02d}"
+                prec = "time"
+        return DateHit(m.start(), m.start() + len(m.group(0).rstrip()), value, text, prec, inferred)
+    y = int(g["y"])
+    if name == "month":
+        mo = int(g["m"])
+        if not _valid(y, mo):
+            return None
+        return DateHit(m.start(), m.end(), f"{y:04d}-{mo:02d}", text, "month")
+    if name == "quarter":
+        q = g["q"].upper()
+        qn = ROMAN.get(q) or int(q)
+        return DateHit(m.start(), m.end(), f"{y:04d}-Q{qn}", text, "quarter")
+    if name == "half":
+        h = 1 if g["h"].lower() == "đầu" else 2
+        return DateHit(m.start(), m.end(), f"{y:04d}-H{h}", text, "half")
+    return None
+
+
+def find_dates(text: str, default_year: Optional[int] = None) -> list[DateHit]:
+    """All date mentions of at least month precision, left to right, without overlaps.
+
+    Two mentions joined by "-", "đến" ("30/4/1975 - 30/4/2025", "từ ngày 5/12
+    đến ngày 20/02/2026") become one range hit ``START/END``.
+    """
+    hits: list[DateHit] = []
+    taken: list[tuple[int, int]] = []
+    for name, rx in _PATTERNS:
+        for m in rx.finditer(text):
+            h = _hit(name, m, default_year)
+            if h is None:
+                continue
+            if any(h.start < e and s < h.end for s, e in taken):
+                continue
+            hits.append(h)
+            taken.append((h.start, h.end))
+    hits.sort(key=lambda h: h.start)
+    return _join_ranges(text, hits)
+
+
+def _join_ranges(text: str, hits: list[DateHit]) -> list[DateHit]:
+    out: list[DateHit] = []
+    i = 0
+    while i < len(hits):
+        h = hits[i]
+        if i + 1 < len(hits):
+            n = hits[i + 1]
+            between = text[h.end:n.start]
+            if _RANGE_SEP.match(between) and h.precision in ("day", "month", "time") and n.precision in ("day", "month", "time", "quarter"):
+                out.append(DateHit(h.start, n.end, f"{h.value}/{n.value}", text[h.start:n.end], "range",
+                                   h.inferred or n.inferred))
+                i += 2
+                continue
+        out.append(h)
+        i += 1
+    # a year-less day that starts a range takes the year of its end ("từ 05/12 đến 20/02/2026")
+    return out
+
+
+def parse_date_line(text: str) -> Optional[str]:
+    """The issue date of a header date line, partial when blank.
+
+    "ngày 27 tháng 6 năm 2024" -> "2024-06-27"; "ngày tháng 4 năm 2026" -> "2026-04";
+    "ngày  tháng  năm 2020" -> "2020"; "ngày 26/3/2026" -> "2026-03-26".
+    """
+    hits = [h for h in find_dates(text) if h.precision in ("day", "time")]
+    if hits:
+        return hits[0].value.split("T")[0]
+    m = re.search(r"ngày[\s.…_]*(?P<d>\d{1,2})?[\s.…_]*tháng[\s.…_]*(?P<m>\d{1,2})?[\s.…_]*năm[\s.…_]*(?P<y>(?:19|20)\d\d)",
+                  text, re.IGNORECASE)
+    if not m:
+        return None
+    y = int(m.group("y"))
+    if m.group("m") and _valid(y, int(m.group("m"))):
+        return f"{y:04d}-{int(m.group('m')):02d}"
+    return f"{y:04d}"
+
+
+def year_of(value: Optional[str]) -> Optional[int]:
+    if value and re.match(r"\d{4}", value):
+        return int(value[:4])
+    return None
+
+
+def iter_years(text: str) -> Iterator[int]:
+    for m in re.finditer(r"(?<!\d)(?:19|20)\d\d(?!\d)", text):
+        yield int(m.group(0))

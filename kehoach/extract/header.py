@@ -1,0 +1,210 @@
+"""Header: issuer, number, doc type, place and date, title (trích yếu)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from kehoach.extract.dates import parse_date_line
+from kehoach.extract.names import clean, display_case, is_mostly_upper, normalized
+from kehoach.extract.structure import Anatomy, Line
+from kehoach.extract.vocabulary import number_codes, phrase_regex
+from kehoach.vocab import load
+
+# Số ký hiệu: "4639 /KH-UBND-NV", "16-KH/MTTQ-BTT", "01.6/GĐN/KSYB", "/KH-UBND" (blank),
+# "522/2002/QĐ.UB". Code segments are capitals (with Đ), digits, '.', '&'; "CTrHD" has lower case.
+NUMBER_CORE = r"(?:\d+[A-Za-z]?(?:\.\d+)?\s*)?[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-Za-zĐđ0-9.&]*(?:\s*[-/]\s*[A-ZĐ][A-Za-zĐđ0-9.&]*)*"
+_SO = re.compile(r"(?<!\w)Số\s*(?:ký hiệu)?\s*[:.]?\s*(?P<num>[.…_ ]*" + NUMBER_CORE + r")")
+_DATE_LINE = re.compile(r"(?:^|[\s,])(?P<place>[A-ZĐÀ-Ỹa-zđà-ỹ0-9 .]{2,40}?)\s*,\s*ngày\b", re.UNICODE)
+_VV = re.compile(r"^(?:V/v|V/V|Về việc|Vv)[:.]?\s*(?P<t>.*)$")
+
+
+@dataclass
+class Header:
+    doc_type: Optional[str] = None
+    number: Optional[str] = None
+    number_span: Optional[tuple[int, int]] = None
+    issuer: Optional[str] = None
+    issuer_span: Optional[tuple[int, int]] = None
+    place: Optional[str] = None
+    issued_date: Optional[str] = None
+    date_span: Optional[tuple[int, int]] = None
+    title: Optional[str] = None
+    title_span: Optional[tuple[int, int]] = None
+
+
+def _motto_rx() -> re.Pattern:
+    mottos = load("casing")["motto"]
+    parts = [r"\s*".join(re.escape(w) for w in m.replace("-", " - ").replace("–", " – ").split()) for m in mottos]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def number_code(number: str) -> Optional[str]:
+    """Doc type code inside a number: "4639/KH-UBND" -> KH, "16-KH/MTTQ" -> KH, "5141/SNNMT-KS" -> None."""
+    codes = number_codes()
+    m = re.match(r"^[\d.A-Za-z]*?(?:/\d{4})?[/-](?P<c>[A-Za-zĐđ]+)", number)
+    if m and m.group("c") in codes:
+        return codes[m.group("c")]
+    return None
+
+
+def clean_number(raw: str) -> Optional[str]:
+    s = re.sub(r"\s+", "", raw).strip("…._")
+    s = s.rstrip(".,;")
+    return s if re.match(r"\d", s) else None
+
+
+def extract_header(a: Anatomy, type_code: Optional[str]) -> Header:
+    h = Header()
+    text = a.text
+    zone = a.header_lines if a.heading is not None else a.lines[:30]
+    motto = _motto_rx()
+
+    # number
+    for ln in zone + a.title_lines:
+        m = _SO.search(ln.text)
+        if m:
+            raw = m.group("num")
+            h.number = clean_number(raw)
+            s = ln.start + m.start("num")
+            h.number_span = (s, ln.start + m.end("num"))
+            code_src = re.sub(r"\s+", "", raw).lstrip("…._")
+            h.doc_type = number_code(code_src if code_src[:1].isdigit() else "0" + code_src)
+            break
+
+    # place and date
+    for ln in zone + a.title_lines + a.lines[:40]:
+        if "ngày" not in ln.text or "năm" not in ln.text:
+            continue
+        m = _DATE_LINE.search(ln.text)
+        value = parse_date_line(ln.text[m.end() - 4:] if m else ln.text)
+        if value is None:
+            continue
+        if m is None and not re.match(r"^\s*ngày\b", ln.text, re.IGNORECASE):
+            continue
+        if m:
+            place = m.group("place")
+            place = _place_tail(place)
+            h.place = place or None
+        h.issued_date = value
+        h.date_span = (ln.start, ln.end)
+        break
+
+    # title
+    if a.title_lines:
+        t = " ".join(clean(ln.text) for ln in a.title_lines)
+        h.title = clean(t)
+        h.title_span = (a.title_lines[0].start, a.title_lines[-1].end)
+    else:
+        vv = _find_vv(zone, motto)
+        if vv:
+            h.title, h.title_span = vv
+    if type_code:
+        h.doc_type = type_code
+    elif h.doc_type is None and h.title_span and h.title and a.heading is None:
+        h.doc_type = "CV"
+    elif h.doc_type is None and h.number:
+        h.doc_type = "CV"  # a number with no type code is a công văn (5141/SNNMT-KS)
+
+    # issuer
+    h.issuer, h.issuer_span = _issuer_from_header(zone, motto)
+    if not h.issuer:
+        h.issuer, h.issuer_span = _issuer_from_body(a, h.place)
+    return h
+
+
+def _place_tail(s: str) -> str:
+    """Trailing capitalised words of the text before ", ngày": the place name."""
+    toks = s.strip().split()
+    out: list[str] = []
+    for t in reversed(toks):
+        if "/" in t or ":" in t:
+            break
+        if t[:1].isupper() or (t[:1].isdigit() and len(t) <= 3) or t.lower() in ("tp.", "tp"):
+            out.append(t)
+            continue
+        break
+    while out and out[-1][:1].isdigit():
+        out.pop()
+    return " ".join(reversed(out)).strip(" .")
+
+
+def _find_vv(zone: list[Line], motto: re.Pattern) -> Optional[tuple[str, tuple[int, int]]]:
+    for i, ln in enumerate(zone):
+        m = _VV.match(ln.text.strip())
+        if not m:
+            continue
+        parts = [m.group("t")]
+        end = ln.end
+        for nxt in zone[i + 1:i + 4]:
+            if nxt.block != ln.block or motto.search(nxt.text) or _SO.search(nxt.text) or "ngày" in nxt.text \
+                    or nxt.text.lower().startswith("kính gửi") or is_mostly_upper(nxt.text):
+                break
+            parts.append(nxt.text)
+            end = nxt.end
+        return clean(" ".join(parts)), (ln.start, end)
+    return None
+
+
+_LEVEL_START = re.compile(r"^(?:TỈNH|THÀNH PHỐ|QUẬN|HUYỆN|THỊ XÃ|XÃ|PHƯỜNG|THỊ TRẤN|TP\.?)\b")
+
+
+def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[str], Optional[tuple[int, int]]]:
+    agency: list[tuple[str, int, int]] = []
+    for ln in zone:
+        t = ln.text
+        if _SO.search(t) or _VV.match(t.strip()) or re.search(r",\s*ngày\b", t):
+            # text before "Số:" on the same line may still be the agency (layout text)
+            cut = _SO.search(t)
+            t = t[:cut.start()] if cut else ""
+        t = motto.sub(" ", t)
+        t = re.sub(r"[-–_=*]{2,}|^[-–_=*\s]+$", " ", t)
+        t = clean(t)
+        if not t or not is_mostly_upper(t) or len(t) < 3:
+            if agency and t and not is_mostly_upper(t):
+                break
+            continue
+        if re.fullmatch(r"[A-ZĐ]{1,3}", t):
+            continue
+        if agency and _LEVEL_START.match(t):
+            # a name broken over two lines: "ỦY BAN NHÂN DÂN" / "TỈNH LÀO CAI"
+            prev = agency.pop()
+            agency.append((prev[0] + " " + t, prev[1], ln.end))
+            continue
+        agency.append((t, ln.start, ln.end))
+        if len(agency) >= 3:
+            break
+    if not agency:
+        return None, None
+    names = [display_case(x[0]) for x in agency]
+    issuer = names[-1]
+    if len(names) >= 2:
+        parent = names[-2]
+        parent_n = normalized(parent) or parent
+        loc = re.search(r"(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)\s+\S.*$", parent_n, re.IGNORECASE)
+        if re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n) and loc and not re.search(
+                r"(?i)(tỉnh|thành phố|quận|huyện|xã|phường|thị trấn)\s", issuer):
+            issuer = f"{issuer} {loc.group(0)}"
+        elif not re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n):
+            issuer = f"{issuer} {parent}"
+    return issuer, (agency[0][1], agency[-1][2])
+
+
+def _issuer_from_body(a: Anatomy, place: Optional[str]) -> tuple[Optional[str], Optional[tuple[int, int]]]:
+    rx = phrase_regex("issuer_verbs")
+    for ln in (a.preamble + a.body)[:12]:
+        m = rx.search(ln.text)
+        if not m:
+            continue
+        before = ln.text[:m.start()]
+        cut = max(before.rfind(";"), before.rfind(","), before.rfind(":"))
+        subj = clean(before[cut + 1:])
+        if not subj or len(subj.split()) > 20 or not phrase_regex("agency_heads", anchored=True).match(subj):
+            continue
+        # "UBND tỉnh" + place "Bình Định" -> "UBND tỉnh Bình Định"
+        if place and re.search(r"(?i)(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)$", subj):
+            subj = f"{subj} {place}"
+        start = ln.start + cut + 1 + (len(before[cut + 1:]) - len(before[cut + 1:].lstrip()))
+        return subj, (start, ln.start + m.start())
+    return None, None

@@ -1,0 +1,82 @@
+"""Agency and person names: display casing, abbreviation expansion, cleanup."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Optional
+
+from kehoach.vocab import expand_abbreviations_display, load
+
+
+@lru_cache(maxsize=None)
+def _casing() -> dict:
+    return load("casing")
+
+
+@lru_cache(maxsize=None)
+def _proper_rx() -> list[tuple[re.Pattern, str]]:
+    phrases = sorted(_casing()["proper"], key=len, reverse=True)
+    return [(re.compile(r"(?<!\w)" + re.escape(p.lower()) + r"(?!\w)"), p) for p in phrases]
+
+
+@lru_cache(maxsize=None)
+def _level_rx() -> re.Pattern:
+    levels = sorted(_casing()["locality_levels"], key=len, reverse=True)
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(x) for x in levels) + r")\s+(.+)$", re.IGNORECASE)
+
+
+def is_mostly_upper(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8
+
+
+def display_case(s: str) -> str:
+    """Put a name written in capitals back in usual case; other text is returned as is.
+
+    "ỦY BAN NHÂN DÂN TỈNH LÀO CAI" -> "Ủy ban nhân dân tỉnh Lào Cai".
+    """
+    s = clean(s)
+    if not is_mostly_upper(s):
+        return s
+    words = s.split()
+    # keep abbreviations (UBND, HĐND, MTTQ) in capitals: short all-caps tokens without vowels-with-tone
+    low = " ".join(w if (len(w) <= 5 and re.fullmatch(r"[A-ZĐ]+", w) and not _is_word(w)) else w.lower()
+                   for w in words)
+    for rx, p in _proper_rx():
+        low = rx.sub(p, low)
+    m = _level_rx().search(low)
+    if m:
+        level, rest = m.group(1), m.group(2)
+        rest_c = " ".join(w[:1].upper() + w[1:] for w in rest.split())
+        lvl = level[:1].upper() + level[1:] if re.match(r"\d", rest) else level
+        low = low[:m.start()] + lvl + " " + rest_c
+    return low[:1].upper() + low[1:]
+
+
+_VI_SHORT_WORDS = {"BAN", "SỞ", "BỘ", "CỤC", "TỔ", "HỘI", "ĐÀI", "BÁO", "ĐOÀN", "XÃ", "TỈNH", "QUẬN", "HUYỆN", "DÂN",
+                   "NHÂN", "VIỆT", "NAM", "ỦY", "UỶ", "TRỰC", "CÔNG", "AN", "PHÒNG", "VỤ", "NỘI", "THỊ", "TRẤN", "THÀNH",
+                   "PHỐ", "MINH", "HÀ", "CAI", "LÀO", "ĐẢNG", "CHI", "TRƯỜNG", "VỀ", "CÁC", "VÀ", "CỦA"}
+
+
+def _is_word(w: str) -> bool:
+    # a short all-caps token is an ordinary word if it has Vietnamese vowels in a syllable shape
+    return w in _VI_SHORT_WORDS or bool(re.fullmatch(r"[^AEIOUYĂÂÊÔƠƯ]*[AEIOUYĂÂÊÔƠƯ]+[^AEIOUYĂÂÊÔƠƯ]*", w)) and len(w) <= 4 and w not in ("UBND", "HĐND")
+
+
+def clean(s: Optional[str]) -> str:
+    """Collapse spaces, drop trailing ; . , : and surrounding quotes."""
+    if not s:
+        return ""
+    s = re.sub(r"\s+", " ", s).strip()
+    s = s.strip("\"“”'‘’ ")
+    s = re.sub(r"[\s;.,:/]+$", "", s)
+    s = re.sub(r"^[\s;,:\-–]+", "", s)
+    return s.strip()
+
+
+def normalized(name: Optional[str]) -> Optional[str]:
+    """Display name with abbreviations written out (UBND -> Ủy ban nhân dân)."""
+    if not name:
+        return None
+    return expand_abbreviations_display(display_case(name))

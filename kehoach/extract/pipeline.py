@@ -1,0 +1,116 @@
+"""The spaCy pipeline: a blank Vietnamese model with rule components.
+
+spaCy stays at the edge (spacy-layout's habit): components read the Doc's text
+and write plain results into one Doc extension, ``doc._.kehoach``; the record is
+assembled from those results in ``kehoach.extract.assemble``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kehoach.extract import body, citations, closing, header, structure
+from kehoach.extract.dates import find_dates, year_of
+
+EXT = "kehoach"  # the one Doc extension, registered once here
+
+
+def _ensure_extension() -> None:
+    if not Doc.has_extension(EXT):
+        Doc.set_extension(EXT, default=None)
+
+
+def _state(doc: Doc) -> dict:
+    if doc._.get(EXT) is None:
+        doc._.set(EXT, {})
+    return doc._.get(EXT)
+
+
+@Language.component("kehoach_anatomy")
+def anatomy_component(doc: Doc) -> Doc:
+    st = _state(doc)
+    st["anatomy"] = structure.analyse(doc.text, st.get("cells"))
+    return doc
+
+
+@Language.component("kehoach_header")
+def header_component(doc: Doc) -> Doc:
+    st = _state(doc)
+    a = st["anatomy"]
+    _, code = structure.find_type_heading(a.lines)
+    st["header"] = h = header.extract_header(a, code)
+    # a date without a year takes the year of the document's date (spec "Values")
+    st["year"] = year_of(h.issued_date) or _plan_year(a, h)
+    return doc
+
+
+def _plan_year(a: structure.Anatomy, h: header.Header):
+    """No document date: the year of the plan's period, from the title, else the latest full date before the body."""
+    from kehoach.extract.dates import iter_years
+
+    years = list(iter_years(h.title or ""))
+    if years:
+        return max(years)
+    full = [year_of(x.value) for x in find_dates(" ".join(ln.text for ln in a.preamble)) if x.precision == "day"]
+    return max(full) if full else None
+
+
+@Language.component("kehoach_citations")
+def citations_component(doc: Doc) -> Doc:
+    st = _state(doc)
+    a = st["anatomy"]
+    st["legal_bases"] = citations.legal_bases(a.preamble)
+    pre = {ln.idx for ln in a.preamble}
+    outside = a.title_lines + [ln for ln in a.body if ln.idx not in pre]
+    st["references"] = citations.references(outside, st["header"].number)
+    return doc
+
+
+@Language.component("kehoach_body")
+def body_component(doc: Doc) -> Doc:
+    st = _state(doc)
+    a = st["anatomy"]
+    year = st.get("year")
+    pre = {ln.idx for ln in a.preamble}
+    lines = [ln for ln in a.body if ln.idx not in pre]
+    st["assignments"] = body.assignments(a)
+    impl = {ln.idx for sec in body.implementation_sections(a) for ln in sec} if a.sections else set()
+    non_impl = [ln for ln in lines if ln.idx not in impl]
+    st["events"] = body.events(a, non_impl, st["header"].title, year)
+    st["participants"] = body.participants(non_impl)
+    st["deadlines"] = body.deadlines(lines, year)
+    return doc
+
+
+@Language.component("kehoach_closing")
+def closing_component(doc: Doc) -> Doc:
+    st = _state(doc)
+    a = st["anatomy"]
+    st["recipients"] = closing.recipients(a)
+    st["signer"] = closing.signer(a, st["recipients"])
+    return doc
+
+
+@Language.component("kehoach_dates")
+def dates_component(doc: Doc) -> Doc:
+    st = _state(doc)
+    st["dates"] = find_dates(doc.text, st.get("year"))
+    return doc
+
+
+COMPONENTS = ("kehoach_anatomy", "kehoach_header", "kehoach_citations", "kehoach_body", "kehoach_closing",
+              "kehoach_dates")
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """spacy.blank("vi") with the rule-based tokenizer (pyvi is 20x slower and splits numbers)."""
+    _ensure_extension()
+    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "spacy.Tokenizer.v1"}}})
+    for name in COMPONENTS:
+        nlp.add_pipe(name)
+    return nlp

@@ -1,0 +1,257 @@
+"""Lines, list labels and the anatomy of a plan: header, title, preamble, sections, closing.
+
+Every Line keeps its offsets into the normalized text so that whatever is built
+from it can carry a span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from kehoach.extract.vocabulary import doc_type_headings, phrase_regex
+
+# list labels, most specific first: "I." roman, "1.2." / "1.", "a)" / "a.", bullets
+_LABEL = re.compile(
+    r"""^(?:
+        (?P<roman>(?:X{0,3})(?:IX|IV|V?I{0,3}))[.)/]\s+(?=\S)        # I. II. ... (validated below)
+      | (?P<num>\d{1,2}(?:\.\d{1,2}){0,3})(?:[.)](?!\d)|\s*[-–]\s|(?=\s*[A-ZĐÀ-Ỹ]))\s*   # 1. 1) 1.2. 2.1 1- ; "1.Chủ đề" glued
+      | (?P<letter>[a-zđ])[)]\s*                                      # a)
+      | (?P<letterdot>[a-zđ])[.]\s+                                   # a.
+      | (?P<bullet>[-–—+•*·●○▪■◦➢⁃])\s*                                # - + •
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Line:
+    idx: int
+    start: int
+    end: int
+    text: str
+    kind: str = "none"  # roman | num | letter | bullet | none
+    label: str = ""
+    depth: int = 0  # for num: 1 for "1.", 2 for "1.2."
+    body_start: int = 0  # offset where the text after the label begins
+    block: Optional[int] = None  # index of the cell block this line lies in, if any
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_start - self.start:]
+
+    @property
+    def is_upper(self) -> bool:
+        letters = [c for c in self.body if c.isalpha()]
+        return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.85
+
+
+@dataclass
+class Section:
+    """A top-level section (I., II., ...): heading line and the lines under it."""
+
+    heading: Line
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.heading.body
+
+
+@dataclass
+class Anatomy:
+    text: str
+    lines: list[Line]
+    heading: Optional[Line] = None  # "KẾ HOẠCH"
+    title_lines: list[Line] = field(default_factory=list)
+    header_lines: list[Line] = field(default_factory=list)
+    preamble: list[Line] = field(default_factory=list)
+    body: list[Line] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    closing: list[Line] = field(default_factory=list)  # from "Trên đây"/"Nơi nhận" to the end
+
+
+def split_lines(text: str) -> list[Line]:
+    out: list[Line] = []
+    pos = 0
+    for i, raw in enumerate(text.split("\n")):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        if not raw.strip():
+            continue
+        ln = Line(idx=len(out), start=start, end=end, text=raw, body_start=start)
+        _label(ln)
+        out.append(ln)
+    return out
+
+
+def _label(ln: Line) -> None:
+    m = _LABEL.match(ln.text)
+    if not m or m.end() == 0:
+        return
+    kind = next(k for k in ("roman", "num", "letter", "letterdot", "bullet") if m.group(k) is not None)
+    lab = m.group(kind)
+    if kind == "roman":
+        if not lab:
+            return
+        # "I. " must be followed by an upper-case heading, else it may be a letter list
+    if kind == "letterdot":
+        kind = "letter"
+    rest = ln.text[m.end():]
+    if not rest.strip():
+        return
+    if kind == "num" and re.match(r"\d", rest):
+        return
+    ln.kind = kind
+    ln.label = lab
+    ln.depth = lab.count(".") + 1 if kind == "num" else 0
+    ln.body_start = ln.start + m.end()
+
+
+def _is_heading_line(ln: Line, headings: dict[str, str]) -> Optional[str]:
+    t = re.sub(r"\s+", " ", ln.text.strip()).rstrip(":").upper()
+    t_compact = t.replace(" ", "")
+    for h, code in headings.items():
+        if t == h or t_compact == h.replace(" ", ""):
+            return code
+    return None
+
+
+def find_type_heading(lines: list[Line]) -> tuple[Optional[Line], Optional[str]]:
+    """The document-type heading line ("KẾ HOẠCH") and its code, in the first part."""
+    headings = doc_type_headings()
+    limit = max(25, len(lines) // 3)
+    for ln in lines[:limit]:
+        code = _is_heading_line(ln, headings)
+        if code:
+            return ln, code
+    return None, None
+
+
+_PREAMBLE_START = None
+_CLOSING = None
+_NOI_NHAN = re.compile(r"^\s*N[ơo]i\s+nh[ậa]n\s*:?", re.IGNORECASE)
+
+
+def _preamble_rx() -> re.Pattern:
+    global _PREAMBLE_START
+    if _PREAMBLE_START is None:
+        from kehoach.extract.vocabulary import genre
+
+        rel = genre()["preamble_relations"]
+        words = rel["can_cu"] + rel["thuc_hien"] + rel["xet"]
+        _PREAMBLE_START = re.compile(r"^(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                                     + r")\b", re.IGNORECASE)
+    return _PREAMBLE_START
+
+
+def _closing_rx() -> re.Pattern:
+    global _CLOSING
+    if _CLOSING is None:
+        _CLOSING = phrase_regex("closing", anchored=True)
+    return _CLOSING
+
+
+def is_noi_nhan(ln: Line) -> bool:
+    return bool(_NOI_NHAN.match(ln.text))
+
+
+def is_roman_heading(ln: Line) -> bool:
+    return ln.kind == "roman" and (ln.is_upper or len(ln.body) < 80)
+
+
+def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None) -> Anatomy:
+    """Split the document into its parts; ``cells`` are (start, end) of table cells."""
+    lines = split_lines(text)
+    if cells:
+        for ln in lines:
+            for k, (s, e) in enumerate(cells):
+                if s <= ln.start < e:
+                    ln.block = k
+                    break
+    a = Anatomy(text=text, lines=lines)
+    heading, _ = find_type_heading(lines)
+    a.heading = heading
+    pre_rx = _preamble_rx()
+
+    # title: lines after the heading up to the first preamble / section / blank-separated body
+    body_from = 0
+    if heading is not None:
+        a.header_lines = lines[:heading.idx]
+        i = heading.idx + 1
+        while i < len(lines) and len(a.title_lines) < 5:
+            ln = lines[i]
+            if pre_rx.match(ln.text) or ln.kind != "none" or is_noi_nhan(ln):
+                break
+            # a blank line ends the title once we have one (text has "\n\n" between paragraphs)
+            if a.title_lines and text[a.title_lines[-1].end:ln.start].count("\n") > 1 and not _continues(a.title_lines[-1], ln):
+                break
+            if ln.text.startswith("(") and a.title_lines:
+                break
+            a.title_lines.append(ln)
+            i += 1
+        body_from = i
+    else:
+        # no heading: the header runs to the first preamble line or numbered section
+        for ln in lines:
+            if pre_rx.match(ln.text) or ln.kind == "roman":
+                break
+            a.header_lines.append(ln)
+        body_from = len(a.header_lines)
+
+    # closing: from the first "Nơi nhận" (or the last "Trên đây là") to the end
+    close_at = len(lines)
+    for ln in lines[body_from:]:
+        if is_noi_nhan(ln):
+            close_at = ln.idx
+            break
+    a.closing = lines[close_at:]
+    rest = lines[body_from:close_at]
+
+    # preamble: lines before the first section heading that cite (Căn cứ/Thực hiện ...)
+    first_sec = next((k for k, ln in enumerate(rest) if is_roman_heading(ln)), None)
+    if first_sec is None:
+        first_sec = next((k for k, ln in enumerate(rest) if ln.kind == "num" and ln.depth == 1), len(rest))
+    pre = rest[:first_sec]
+    a.preamble = [ln for ln in pre if pre_rx.match(ln.text)]
+    a.body = rest
+    # sections
+    cur: Optional[Section] = None
+    for ln in rest[first_sec:]:
+        if is_roman_heading(ln):
+            cur = Section(heading=ln)
+            a.sections.append(cur)
+            continue
+        if cur is not None:
+            cur.lines.append(ln)
+    if not a.sections:
+        # documents numbered "1. UPPER HEADING" without roman numerals
+        for ln in rest[first_sec:]:
+            if ln.kind == "num" and ln.depth == 1 and ln.is_upper:
+                cur = Section(heading=ln)
+                a.sections.append(cur)
+                continue
+            if cur is not None:
+                cur.lines.append(ln)
+    return a
+
+
+def _continues(prev: Line, ln: Line) -> bool:
+    """A title line broken mid-phrase: previous line ends without punctuation and next starts lower-case."""
+    return bool(ln.text[:1].islower()) and not prev.text.rstrip().endswith((".", ":", ";"))
+
+
+def items(lines: list[Line], kinds: tuple[str, ...]) -> list[tuple[Line, list[Line]]]:
+    """Group lines into items that start at a line of one of ``kinds`` at the shallowest depth present."""
+    heads = [ln for ln in lines if ln.kind in kinds]
+    if not heads:
+        return []
+    depth = min(ln.depth for ln in heads)
+    out: list[tuple[Line, list[Line]]] = []
+    for ln in lines:
+        if ln.kind in kinds and ln.depth == depth:
+            out.append((ln, []))
+        elif out:
+            out[-1][1].append(ln)
+    return out

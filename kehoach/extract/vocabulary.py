@@ -1,0 +1,68 @@
+"""Access to the genre vocabulary in extract/data/ as compiled patterns.
+
+Code holds only pattern shapes; the words are data (STYLE.md habit 3).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kehoach.vocab import load
+
+
+@lru_cache(maxsize=None)
+def genre() -> dict:
+    return load("genre")
+
+
+@lru_cache(maxsize=None)
+def doc_types() -> dict:
+    return load("doc_types")
+
+
+@lru_cache(maxsize=None)
+def deadline_vocab() -> dict:
+    return load("deadlines")
+
+
+@lru_cache(maxsize=None)
+def signature_vocab() -> dict:
+    return load("signature")
+
+
+def phrases(group: str) -> list[str]:
+    return list(genre()[group]["phrases"])
+
+
+def _alt(words: list[str]) -> str:
+    # longest first so "phòng nội vụ" wins over "phòng"
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@lru_cache(maxsize=None)
+def phrase_regex(group: str, anchored: bool = False) -> re.Pattern:
+    """Case-insensitive regex matching any phrase of a genre group at word boundaries."""
+    body = r"(?<!\w)(?:" + _alt(phrases(group)) + r")(?!\w)"
+    return re.compile((r"^\s*" if anchored else "") + body, re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def doc_type_headings() -> dict[str, str]:
+    return {k: v for k, v in doc_types()["heading_codes"].items() if not k.startswith("_")}
+
+
+@lru_cache(maxsize=None)
+def number_codes() -> dict[str, str]:
+    return {k: v for k, v in doc_types()["number_codes"].items() if not k.startswith("_")}
+
+
+@lru_cache(maxsize=None)
+def type_names() -> list[str]:
+    """Names of document types as cited in running text, longest first."""
+    return sorted({t["name"] for t in doc_types()["types"]}, key=len, reverse=True)
+
+
+@lru_cache(maxsize=None)
+def type_name_regex() -> re.Pattern:
+    return re.compile(r"(?<!\w)(?P<type>" + _alt(type_names()) + r")(?!\w)")

@@ -262,7 +262,12 @@ STEPS: dict[str, Callable[[str], str]] = {
     "fold_diacritics": _fold_diacritics,
     "collapse_spaces": lambda s: re.sub(r"\s+", " ", s).strip(),
 }
-"""Named normalization steps; a pipeline is a sequence of these names."""
+"""Named normalization steps; a pipeline is a sequence of these names.
+
+``abbreviations`` expects case-folded text (it follows ``casefold`` in
+:data:`COMPARE_STEPS`); ``tones_loose`` replaces the pairs anywhere, as the
+scorer does, where ``tones`` moves marks in open syllables only, keeping case.
+"""
 
 COMPARE_STEPS: tuple[str, ...] = (
     "nfc",
@@ -289,7 +294,9 @@ def make_pipeline(steps: tuple[str, ...]) -> Callable[[Any], str]:
     """
     unknown = [name for name in steps if name not in STEPS]
     if unknown:
-        raise ValueError(f"unknown normalization step(s) {', '.join(map(repr, unknown))}; valid steps: {', '.join(STEPS)}")
+        raise ValueError(
+            f"unknown normalization step(s) {', '.join(map(repr, unknown))}; valid steps: {', '.join(STEPS)}"
+        )
     funcs = [STEPS[name] for name in steps]
 
     def run(value: Any) -> str:

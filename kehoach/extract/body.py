@@ -246,6 +246,12 @@ def _parse_head(text: str) -> Optional[tuple[str, int, str, bool]]:
         off = m.end()
         off += len(text[off:]) - len(text[off:].lstrip())
     t = text[off:]
+    gm = re.match(r"(?i)giao(?:\s+cho)?\s+(?=\S)", t)
+    if gm and not request:
+        # "1. Giao phòng Quản lý công nghiệp tổ chức huấn luyện …": the unit after "Giao"
+        off += gm.end()
+        t = text[off:]
+        t = t[:1].upper() + t[1:]
     dm = re.search(r",\s*(?:" + "|".join(re.escape(w) for w in phrases("delegation_words")) + r")\s+(?P<who>[^:]+):?\s*(?P<rest>.*)$", t)
     if dm and not request:
         who = clean(dm.group("who"))

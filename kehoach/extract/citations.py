@@ -110,6 +110,11 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
             return None
         name = clean(f"{dtype} {name_tail}")
         cur += nm.end()
+        # "Luật Bầu cử … số 85/2015/QH13, ngày 25/6/2015": a named law may carry a number after its name
+        n2 = _NUM.match(text, cur)
+        if n2 and re.match(r"\s*số", text[cur:n2.start("num")]):
+            number = re.sub(r"\s+", "", n2.group("num")).rstrip(".")
+            cur = n2.end()
         seg = text[cur:seg_end]
     # date: the first date before any further cited document
     nxt = type_name_regex().search(seg)
@@ -172,7 +177,19 @@ def legal_bases(lines: list[Line]) -> list[Cite]:
                 continue
             c.relation = rel_here or relation
             out.append(c)
-    return out
+        # every other numbered document in the paragraph is cited too (an amending law
+        # "được sửa đổi … tại Luật số 83/2025/QH15"); one item per document
+        for c in references([ln], None):
+            c.relation = relation
+            out.append(c)
+    seen: set[str] = set()
+    uniq = []
+    for c in out:
+        if c.key in seen:
+            continue
+        seen.add(c.key)
+        uniq.append(c)
+    return uniq
 
 
 def _leading_relation_word(s: str) -> str:

@@ -49,7 +49,7 @@ def is_signature_line(ln: Line) -> bool:
 
 def recipients(a: Anatomy) -> list[RecipientItem]:
     lines = a.lines
-    start = next((ln.idx for ln in reversed(lines) if is_noi_nhan(ln)), None)
+    start = next((ln.idx for ln in lines if is_noi_nhan(ln)), None)
     if start is None:
         return []
     out: list[RecipientItem] = []
@@ -96,7 +96,10 @@ def signer(a: Anatomy, recipient_items: list[RecipientItem]) -> Optional[SignerI
         return None
     taken = {(r.start, r.end) for r in recipient_items}
     body_end = a.body[-1].idx if a.body else 0
-    zone = [ln for ln in lines[max(0, len(lines) - 30):]
+    # the signature stands beside or after "Nơi nhận"; annexes and forms may follow it
+    nn = next((ln.idx for ln in lines if is_noi_nhan(ln)), None)
+    lo, hi = (max(0, nn - 12), nn + 25 + len(recipient_items)) if nn is not None else (len(lines) - 30, len(lines))
+    zone = [ln for ln in lines[max(0, lo):hi]
             if not any(s <= ln.start < e for s, e in taken) and not is_noi_nhan(ln) and not _ARCHIVE.match(ln.text)]
     auth_ln = next((ln for ln in zone if _AUTH.match(ln.text) and is_mostly_upper(_AUTH.match(ln.text).group("rest"))),
                    None)

@@ -182,7 +182,10 @@ def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None) -> Anatomy
         i = heading.idx + 1
         while i < len(lines) and len(a.title_lines) < 5:
             ln = lines[i]
-            if pre_rx.match(ln.text) or ln.kind != "none" or is_noi_nhan(ln):
+            # the first line under the heading is the title even when it opens with
+            # "Thực hiện"/"Triển khai" (seen in real plans: "Triển khai thực hiện Chỉ thị …")
+            opens_basis = pre_rx.match(ln.text) and (a.title_lines or re.match(r"(?i)căn cứ|xét", ln.text))
+            if opens_basis or ln.kind != "none" or is_noi_nhan(ln):
                 break
             # a blank line ends the title once we have one (text has "\n\n" between paragraphs)
             if a.title_lines and text[a.title_lines[-1].end:ln.start].count("\n") > 1 and not _continues(a.title_lines[-1], ln):

@@ -17,7 +17,9 @@ def extract_record(source: SourceText) -> PlanRecord:
 
     nlp = get_nlp()
     doc = nlp.make_doc(source.text)
-    doc._.set(EXT, {"cells": [(b.start, b.end) for b in source.blocks if b.kind == "cell"]})
+    doc._.set(EXT, {"cells": [(b.start, b.end) for b in source.blocks if b.kind == "cell"],
+                     # page layouts wrap paragraphs into visual lines
+                     "reflow": source.format == "pdf" or bool(source.pages)})
     for name in COMPONENTS:
         doc = nlp.get_pipe(name)(doc)
     rec = assemble(doc._.get(EXT), source)

@@ -246,7 +246,7 @@ def _parse_head(text: str) -> Optional[tuple[str, int, str, bool]]:
         off = m.end()
         off += len(text[off:]) - len(text[off:].lstrip())
     t = text[off:]
-    gm = re.match(r"(?i)giao(?:\s+cho)?\s+(?=\S)", t)
+    gm = re.match(r"(?i)(?:giao|yêu cầu)(?:\s+cho)?\s+(?=\S)", t)
     if gm and not request:
         # "1. Giao phòng Quản lý công nghiệp tổ chức huấn luyện …": the unit after "Giao"
         off += gm.end()
@@ -288,6 +288,10 @@ def assignments(a: Anatomy) -> list[AssignmentItem]:
                 depth = min(ln.depth for _, ln in cand)
                 heads = [(i, ln) for i, ln in cand if ln.depth == depth and (kinds != ("bullet",) or ln.label != "+")]
                 break
+        if not heads:
+            # công văn without numbering: "Giao Sở Công Thương chủ trì …", "Đề nghị …" paragraphs
+            heads = [(i, ln) for i, ln in enumerate(sec)
+                     if ln.kind == "none" and re.match(r"(?i)(giao|đề nghị|yêu cầu)\s", ln.text)]
         for i, head in heads:
             parsed = _parse_head(head.body)
             if parsed is None:

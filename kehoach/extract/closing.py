@@ -106,7 +106,9 @@ def signer(a: Anatomy, recipient_items: list[RecipientItem]) -> Optional[SignerI
     pos_ln = None
     if auth_ln is not None:
         after = [ln for ln in zone if ln.idx > auth_ln.idx]
-        pos_ln = next((ln for ln in after[:3] if is_mostly_upper(ln.text) and not _looks_like_name(ln.text)), None)
+        # "TL. CHỦ TỊCH / KT. CHÁNH VĂN PHÒNG / PHÓ CHÁNH VĂN PHÒNG": the position is the first line with no authority
+        pos_ln = next((ln for ln in after[:4] if is_mostly_upper(ln.text) and not _looks_like_name(ln.text)
+                       and not _AUTH.match(ln.text)), None)
     else:
         pos_ln = next((ln for ln in reversed(zone) if is_position(ln.text) and ln.idx >= body_end - 2), None)
     anchor = pos_ln or auth_ln

@@ -33,7 +33,7 @@ def _state(doc: Doc) -> dict:
 @Language.component("kehoach_anatomy")
 def anatomy_component(doc: Doc) -> Doc:
     st = _state(doc)
-    st["anatomy"] = structure.analyse(doc.text, st.get("cells"))
+    st["anatomy"] = structure.analyse(doc.text, st.get("cells"), st.get("reflow", False))
     return doc
 
 

@@ -72,18 +72,71 @@ class Anatomy:
     closing: list[Line] = field(default_factory=list)  # from "Trên đây"/"Nơi nhận" to the end
 
 
-def split_lines(text: str) -> list[Line]:
-    out: list[Line] = []
+def split_lines(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow: bool = False) -> list[Line]:
+    """Logical lines: a physical line that continues a wrapped paragraph is joined to it.
+
+    Joining replaces the newline by a space in the line's text only, so offsets
+    into the normalized text stay exact. A line continues the previous one when it
+    has no list label, the previous one ends without . ; : ! ? and no blank line or
+    cell border lies between, and either it opens in lower case or with a digit
+    ("… Văn bản số\n2265/BCT-ATMT"), or (``reflow``, for page layouts) the previous
+    line is as long as a full line of the page.
+    """
+    raw_lines: list[tuple[int, int]] = []
     pos = 0
-    for i, raw in enumerate(text.split("\n")):
+    for raw in text.split("\n"):
         start, end = pos, pos + len(raw)
         pos = end + 1
-        if not raw.strip():
+        if raw.strip():
+            raw_lines.append((start, end))
+    cell_of = _cell_index(raw_lines, cells or [])
+    full = _full_width(text, raw_lines) if reflow else None
+    merged: list[list[int]] = []
+    for k, (s, e) in enumerate(raw_lines):
+        if merged and _continues_wrapped(text, merged[-1], (s, e), full) and cell_of[k] == cell_of[merged[-1][2]]:
+            merged[-1][1] = e
             continue
-        ln = Line(idx=len(out), start=start, end=end, text=raw, body_start=start)
+        merged.append([s, e, k])
+    out: list[Line] = []
+    for s, e, k in merged:
+        ln = Line(idx=len(out), start=s, end=e, text=text[s:e].replace("\n", " "), body_start=s, block=cell_of[k])
         _label(ln)
         out.append(ln)
     return out
+
+
+def _cell_index(raw_lines: list[tuple[int, int]], cells: list[tuple[int, int]]) -> list[Optional[int]]:
+    out: list[Optional[int]] = []
+    for s, _ in raw_lines:
+        out.append(next((k for k, (cs, ce) in enumerate(cells) if cs <= s < ce), None))
+    return out
+
+
+def _full_width(text: str, raw_lines: list[tuple[int, int]]) -> Optional[int]:
+    lengths = sorted(e - s for s, e in raw_lines)
+    if len(lengths) < 10:
+        return None
+    return int(lengths[int(len(lengths) * 0.8)] * 0.85)
+
+
+_LABEL_START = re.compile(r"^\s*(?:[IVX]+\.|\d+(?:\.\d+)*[.)]|[a-zđ]\)|[-–+•*]\s)")
+
+
+def _continues_wrapped(text: str, prev: list[int], cur: tuple[int, int], full: Optional[int]) -> bool:
+    ps, pe = prev[0], prev[1]
+    if text[pe:cur[0]].count("\n") != 1:
+        return False
+    prev_text = text[ps:pe].rstrip()
+    cur_text = text[cur[0]:cur[1]].lstrip()
+    if not prev_text or prev_text[-1] in ".;:!?" or _LABEL_START.match(cur_text):
+        return False
+    if re.match(r"(?i)n[ơo]i\s+nh[ậa]n|kính gửi|căn cứ\b", cur_text):
+        return False
+    first = cur_text[:1]
+    if first.islower() or first.isdigit():
+        return True
+    last_line = prev_text.rsplit("\n", 1)[-1]
+    return full is not None and len(last_line) >= full and not last_line.isupper()
 
 
 def _label(ln: Line) -> None:
@@ -131,6 +184,7 @@ def find_type_heading(lines: list[Line]) -> tuple[Optional[Line], Optional[str]]
 
 _PREAMBLE_START = None
 _CLOSING = None
+_KINH_GUI = re.compile(r"^\s*Kính\s+gửi\b", re.IGNORECASE)
 _NOI_NHAN = re.compile(r"^\s*N[ơo]i\s+nh[ậa]n\s*:?", re.IGNORECASE)
 
 
@@ -161,15 +215,9 @@ def is_roman_heading(ln: Line) -> bool:
     return ln.kind == "roman" and (ln.is_upper or len(ln.body) < 80)
 
 
-def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None) -> Anatomy:
+def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow: bool = False) -> Anatomy:
     """Split the document into its parts; ``cells`` are (start, end) of table cells."""
-    lines = split_lines(text)
-    if cells:
-        for ln in lines:
-            for k, (s, e) in enumerate(cells):
-                if s <= ln.start < e:
-                    ln.block = k
-                    break
+    lines = split_lines(text, cells, reflow)
     a = Anatomy(text=text, lines=lines)
     heading, _ = find_type_heading(lines)
     a.heading = heading
@@ -196,10 +244,27 @@ def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None) -> Anatomy
             i += 1
         body_from = i
     else:
-        # no heading: the header runs to the first preamble line or numbered section
-        for ln in lines:
-            if pre_rx.match(ln.text) or ln.kind == "roman":
+        # no heading (công văn): the header runs to the first preamble line or numbered
+        # section, or ends after "Kính gửi" and its addressees, or at the first
+        # running-text line once the date line has been seen
+        seen_date = False
+        in_kg = False
+        for ln in lines[:40]:
+            if pre_rx.match(ln.text) or ln.kind in ("roman", "num"):
                 break
+            if _KINH_GUI.match(ln.text):
+                in_kg = True
+                a.header_lines.append(ln)
+                continue
+            if in_kg:
+                if ln.kind == "bullet" and len(ln.text) < 150:
+                    a.header_lines.append(ln)
+                    continue
+                break
+            if seen_date and not ln.is_upper and not ln.text.startswith(("V/v", "Về việc")) and len(ln.text) > 60:
+                break
+            if re.search(r",\s*ngày\b.*năm", ln.text):
+                seen_date = True
             a.header_lines.append(ln)
         body_from = len(a.header_lines)
 

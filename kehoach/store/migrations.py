@@ -1,0 +1,297 @@
+"""Named schema migrations, applied in order and recorded in ``schema_migrations``.
+
+A migration is never edited once released: a schema change is a new entry at
+the end of ``MIGRATIONS``. Each one runs in its own transaction together with
+the row that records it, so a failed migration leaves nothing half-applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    statements: tuple[str, ...]
+
+
+_SPAN = "span_start INTEGER, span_end INTEGER, page INTEGER"
+
+_INITIAL_SCHEMA = (
+    # id = sha256 of the file's bytes, so the same file stored twice is one row
+    """
+    CREATE TABLE documents (
+        id VARCHAR PRIMARY KEY,
+        path VARCHAR,
+        filename VARCHAR,
+        format VARCHAR,
+        pages INTEGER,
+        chars INTEGER,
+        status VARCHAR,
+        doc_type VARCHAR,
+        number VARCHAR,
+        number_key VARCHAR,
+        issuer VARCHAR,
+        issuer_normalized VARCHAR,
+        place VARCHAR,
+        issued_date VARCHAR,          -- partial ISO, as precise as the source
+        issued_date_start DATE,       -- first day issued_date can mean
+        issued_date_end DATE,         -- last day issued_date can mean
+        title VARCHAR,
+        signer_name VARCHAR,
+        signer_position VARCHAR,
+        signer_authority VARCHAR,
+        signer_on_behalf_of VARCHAR,
+        record_json JSON,             -- the whole record, spans included
+        ingested_at TIMESTAMP,        -- UTC
+        schema_version INTEGER,
+        file_size BIGINT,
+        file_mtime TIMESTAMP          -- UTC
+    )
+    """,
+    "CREATE INDEX documents_number_key ON documents (number_key)",
+    # the normalized text every span points into
+    "CREATE TABLE document_texts (doc_id VARCHAR PRIMARY KEY, text VARCHAR)",
+    f"""
+    CREATE TABLE citations (
+        doc_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ('legal_basis', 'reference')),
+        ordinal INTEGER NOT NULL,
+        relation VARCHAR,
+        doc_type VARCHAR,
+        number VARCHAR,
+        key VARCHAR,                  -- number_key(number), else doc_type|date folded
+        date VARCHAR,
+        issuer VARCHAR,
+        issuer_normalized VARCHAR,
+        subject VARCHAR,
+        name VARCHAR,
+        text VARCHAR,
+        {_SPAN}
+    )
+    """,
+    "CREATE INDEX citations_key ON citations (key)",
+    f"""
+    CREATE TABLE events (
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        name VARCHAR,
+        start_value VARCHAR,
+        end_value VARCHAR,
+        date_start DATE,              -- first day of start_value
+        date_end DATE,                -- last day of end_value, else of start_value
+        location VARCHAR,
+        expected_attendees INTEGER,
+        recurrence VARCHAR,
+        {_SPAN}
+    )
+    """,
+    f"""
+    CREATE TABLE participants (
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        name VARCHAR,
+        name_normalized VARCHAR,
+        count INTEGER,
+        role VARCHAR,
+        {_SPAN}
+    )
+    """,
+    # id = "<doc_id>/<ordinal>": deterministic, so tasks can point at it
+    # without a round trip for a sequence value
+    f"""
+    CREATE TABLE assignments (
+        id VARCHAR PRIMARY KEY,
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        assignee VARCHAR,
+        assignee_normalized VARCHAR,
+        assignee_folded VARCHAR,            -- keys.fold(assignee), for search
+        assignee_normalized_folded VARCHAR, -- keys.fold(assignee_normalized)
+        role VARCHAR,
+        request BOOLEAN,
+        deadline VARCHAR,
+        deadline_start DATE,
+        deadline_end DATE,
+        {_SPAN}
+    )
+    """,
+    "CREATE INDEX assignments_doc ON assignments (doc_id)",
+    """
+    CREATE TABLE assignment_coordinators (
+        assignment_id VARCHAR NOT NULL,
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        name VARCHAR,
+        name_normalized VARCHAR,
+        name_folded VARCHAR
+    )
+    """,
+    # deadline/due_*: the task's own deadline where one lies inside its span,
+    # else the assignment's (see writer._task_deadline)
+    f"""
+    CREATE TABLE tasks (
+        assignment_id VARCHAR NOT NULL,
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        text VARCHAR,
+        deadline VARCHAR,
+        due_start DATE,
+        due_end DATE,
+        {_SPAN}
+    )
+    """,
+    "CREATE INDEX tasks_assignment ON tasks (assignment_id)",
+    f"""
+    CREATE TABLE deadlines (
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        date VARCHAR,
+        date_start DATE,
+        date_end DATE,
+        text VARCHAR,
+        task VARCHAR,
+        assignees VARCHAR[],
+        inferred BOOLEAN,
+        recurrence VARCHAR,
+        {_SPAN}
+    )
+    """,
+    f"""
+    CREATE TABLE recipients (
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        name VARCHAR,
+        name_normalized VARCHAR,
+        {_SPAN}
+    )
+    """,
+    f"""
+    CREATE TABLE dates (
+        doc_id VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        text VARCHAR,
+        value VARCHAR,
+        date_start DATE,
+        date_end DATE,
+        role VARCHAR,
+        inferred BOOLEAN,
+        {_SPAN}
+    )
+    """,
+    # a log, not a state: every failed attempt is a row
+    """
+    CREATE TABLE ingest_errors (
+        path VARCHAR,
+        sha256 VARCHAR,
+        reason VARCHAR,
+        stage VARCHAR,
+        hint VARCHAR,
+        "at" TIMESTAMP                -- UTC; AT is a keyword in DuckDB, so quote it
+    )
+    """,
+)
+
+_OBLIGATIONS_VIEW = (
+    # One row per task; an assignment without tasks still gives one row (task NULL).
+    """
+    CREATE VIEW obligations AS
+    WITH co AS (
+        SELECT assignment_id, list(name ORDER BY ordinal) AS coordinators
+        FROM assignment_coordinators
+        GROUP BY assignment_id
+    )
+    SELECT
+        d.id AS doc_id,
+        d.number AS plan_number,
+        d.issued_date AS plan_issued_date,
+        d.issuer,
+        d.title AS plan_title,
+        a.id AS assignment_id,
+        a.ordinal AS assignment_ordinal,
+        a.assignee,
+        a.assignee_normalized,
+        a.assignee_folded,
+        a.assignee_normalized_folded,
+        a.role,
+        a.request,
+        coalesce(co.coordinators, []::VARCHAR[]) AS coordinators,
+        t.ordinal AS task_ordinal,
+        t.text AS task,
+        CASE WHEN t.assignment_id IS NULL THEN a.deadline ELSE t.deadline END AS deadline,
+        CASE WHEN t.assignment_id IS NULL THEN a.deadline_start ELSE t.due_start END AS due_start,
+        CASE WHEN t.assignment_id IS NULL THEN a.deadline_end ELSE t.due_end END AS due_end,
+        coalesce(t.span_start, a.span_start) AS span_start,
+        coalesce(t.span_end, a.span_end) AS span_end,
+        coalesce(t.page, a.page) AS page
+    FROM assignments a
+    JOIN documents d ON d.id = a.doc_id
+    LEFT JOIN tasks t ON t.assignment_id = a.id
+    LEFT JOIN co ON co.assignment_id = a.id
+    """,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_initial_schema", _INITIAL_SCHEMA),
+    Migration("0002_obligations_view", _OBLIGATIONS_VIEW),
+)
+
+
+def _ensure_table(con) -> None:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)"
+    )
+
+
+def applied_migrations(con) -> list[str]:
+    """Names of the migrations already applied, oldest first (empty for a new database)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    if not exists:
+        return []
+    return [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name").fetchall()]
+
+
+def pending_migrations(con) -> list[str]:
+    """Names of the migrations not yet applied, in the order they would run."""
+    done = set(applied_migrations(con))
+    return [m.name for m in MIGRATIONS if m.name not in done]
+
+
+def migrate(con) -> list[str]:
+    """Apply the pending migrations in order.
+
+    Args:
+        con: a writable DuckDB connection.
+
+    Returns:
+        The names of the migrations applied now (empty when up to date).
+
+    Example:
+        >>> import duckdb
+        >>> migrate(duckdb.connect(":memory:"))
+        ['0001_initial_schema', '0002_obligations_view']
+    """
+    _ensure_table(con)
+    done = set(applied_migrations(con))
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        if migration.name in done:
+            continue
+        con.begin()
+        try:
+            for statement in migration.statements:
+                con.execute(statement)
+            con.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                [migration.name, datetime.now(timezone.utc).replace(tzinfo=None)],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        applied.append(migration.name)
+    return applied

@@ -1,0 +1,347 @@
+"""The named queries behind the lookup commands, and guarded ad-hoc SQL.
+
+Every query returns ``Rows`` (column names + tuples) so that one formatter
+serves table, JSON and CSV output alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterator, Optional
+
+import duckdb
+
+from kehoach.store.errors import AmbiguousError, NotFoundError, StoreError, UnsafeSQLError
+from kehoach.store.keys import fold, number_key
+
+
+@dataclass
+class Rows:
+    """A query result: column names and row tuples."""
+
+    columns: list[str]
+    rows: list[tuple] = field(default_factory=list)
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.dicts())
+
+
+def _fetch(con, sql: str, params: Optional[list] = None) -> Rows:
+    cur = con.execute(sql, params or [])
+    return Rows([d[0] for d in cur.description], cur.fetchall())
+
+
+def _as_date(value: date | str | None, what: str) -> Optional[date]:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{what}: {value!r} is not a date (YYYY-MM-DD)")
+
+
+# ---------------------------------------------------------------- obligations
+
+OBLIGATION_COLUMNS = (
+    "doc_id", "plan_number", "plan_issued_date", "issuer", "plan_title", "assignee",
+    "assignee_normalized", "role", "request", "coordinators", "task", "deadline", "due_start",
+    "due_end", "span_start", "span_end", "page",
+)
+
+
+def obligations(con, agency: Optional[str] = None, due_before: date | str | None = None,
+                due_after: date | str | None = None, overdue_as_of: date | str | None = None) -> Rows:
+    """Who must do what by when: one row per task (``obligations`` view).
+
+    Args:
+        agency: keep assignees whose name (as written or normalized) contains
+            these whole words, ignoring case and diacritics (đ = d): "so noi vu"
+            finds "Sở Nội vụ" and "Lãnh đạo Sở Nội vụ"; "Nội v" finds nothing.
+        due_before: keep deadlines that may fall on or before this day (a
+            partial deadline such as ``2024-07`` counts from its first day).
+        due_after: keep deadlines that may fall on or after this day.
+        overdue_as_of: keep deadlines wholly past on this day (``due_end < as_of``).
+
+    Returns:
+        Rows with ``OBLIGATION_COLUMNS``, sorted by due date, then plan number;
+        rows without a deadline come last (and are dropped by any date filter).
+
+    Example:
+        >>> obligations(con, agency="sở nội vụ", overdue_as_of="2020-08-01")  # doctest: +SKIP
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if agency is not None:
+        needle = fold(agency)
+        if not needle:
+            raise ValueError(f"agency {agency!r} has no letters or digits to match")
+        # pad with spaces so that the match is on whole words ("so" does not match "co so")
+        where.append("(contains(' ' || coalesce(assignee_folded, '') || ' ', ?)"
+                     " OR contains(' ' || coalesce(assignee_normalized_folded, '') || ' ', ?))")
+        params += [f" {needle} ", f" {needle} "]
+    if due_before is not None:
+        where.append("due_start <= ?")
+        params.append(_as_date(due_before, "due_before"))
+    if due_after is not None:
+        where.append("due_end >= ?")
+        params.append(_as_date(due_after, "due_after"))
+    if overdue_as_of is not None:
+        where.append("due_end < ?")
+        params.append(_as_date(overdue_as_of, "overdue_as_of"))
+    sql = (f"SELECT {', '.join(OBLIGATION_COLUMNS)} FROM obligations"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY due_start NULLS LAST, due_end NULLS LAST, plan_number NULLS LAST, doc_id,"
+             " assignment_ordinal, task_ordinal NULLS FIRST")
+    return _fetch(con, sql, params)
+
+
+# ---------------------------------------------------------------- cites
+
+def cites(con, number: str) -> Rows:
+    """Which stored plans cite the document with this number.
+
+    Numbers are compared by key (case, spaces and đ/d ignored), so
+    "04/2012/tt-bnv" finds citations of "04/2012/TT-BNV".
+
+    Returns:
+        Rows: plan_number, plan_title, plan_issued_date, doc_id, kind
+        ('legal_basis' or 'reference'), relation, cited_number, cited_date,
+        cited_subject, span_start, span_end, page.
+
+    Example:
+        >>> cites(con, "04/2012/TT-BNV")  # doctest: +SKIP
+    """
+    key = number_key(number)
+    if not key:
+        raise ValueError("number is empty")
+    return _fetch(con, """
+        SELECT d.number AS plan_number, d.title AS plan_title, d.issued_date AS plan_issued_date,
+               d.id AS doc_id, c.kind, c.relation, c.number AS cited_number, c.date AS cited_date,
+               c.subject AS cited_subject, c.span_start, c.span_end, c.page
+        FROM citations c JOIN documents d ON d.id = c.doc_id
+        WHERE c.key = ?
+        ORDER BY d.issued_date_start NULLS LAST, d.number NULLS LAST, d.id, c.kind, c.ordinal
+    """, [key])
+
+
+# ---------------------------------------------------------------- documents / show
+
+def documents(con) -> Rows:
+    """The stored documents, oldest first: id, number, doc_type, issued_date, issuer, title, ..."""
+    return _fetch(con, """
+        SELECT d.id, d.number, d.doc_type, d.issued_date, d.issuer, d.title, d.filename,
+               (SELECT count(*) FROM assignments a WHERE a.doc_id = d.id) AS assignments,
+               d.ingested_at
+        FROM documents d
+        ORDER BY d.issued_date_start NULLS LAST, d.number NULLS LAST, d.id
+    """)
+
+
+def resolve_document(con, id_or_number: str) -> str:
+    """The id of the one stored document whose id starts with, or whose number is, the argument.
+
+    A number is compared by key; a bare serial ("4639") matches "4639/KH-UBND-NV"
+    when no document has exactly that number.
+
+    Raises:
+        NotFoundError: nothing matches.
+        AmbiguousError: several documents match.
+    """
+    query = id_or_number.strip()
+    matches: dict[str, Optional[str]] = {}
+    if re.fullmatch(r"[0-9a-fA-F]{4,64}", query):
+        for doc_id, number in con.execute(
+                "SELECT id, number FROM documents WHERE starts_with(id, ?)", [query.lower()]).fetchall():
+            matches[doc_id] = number
+    key = number_key(query)
+    if key:
+        found = con.execute("SELECT id, number FROM documents WHERE number_key = ?", [key]).fetchall()
+        if not found and "/" not in key:
+            # "4639" for "4639/KH-UBND-NV": people quote a plan by its serial number
+            found = con.execute("SELECT id, number FROM documents WHERE starts_with(number_key, ?)",
+                                [key + "/"]).fetchall()
+        for doc_id, number in found:
+            matches[doc_id] = number
+    if not matches:
+        raise NotFoundError(f"no stored document has id prefix or number {query!r}",
+                            "list the stored documents with `kehoach list`")
+    if len(matches) > 1:
+        listed = ", ".join(f"{i[:12]} ({n or 'no number'})" for i, n in sorted(matches.items()))
+        raise AmbiguousError(f"{len(matches)} documents match {query!r}: {listed}",
+                             "pass a longer id prefix")
+    return next(iter(matches))
+
+
+def show(con, id_or_number: str) -> dict[str, Any]:
+    """One stored document: header, record and its parts as stored.
+
+    Args:
+        id_or_number: an id prefix (4+ hex digits) or a number ("4639/KH-UBND-NV",
+            compared by key).
+
+    Returns:
+        ``{"document": {...}, "record": {...}, "legal_bases": [...],
+        "references": [...], "assignments": [{..., "coordinators": [...],
+        "tasks": [...]}], "deadlines": [...], "events": [...]}``;
+        ``record`` is the stored record JSON.
+
+    Raises:
+        NotFoundError, AmbiguousError: see ``resolve_document``.
+
+    Example:
+        >>> show(con, "4639/KH-UBND-NV")["document"]["title"]  # doctest: +SKIP
+    """
+    doc_id = resolve_document(con, id_or_number)
+    header = _fetch(con, "SELECT * EXCLUDE (record_json) FROM documents WHERE id = ?", [doc_id]).dicts()[0]
+    record_json = con.execute("SELECT record_json FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
+    citations = _fetch(con, """
+        SELECT kind, ordinal, relation, doc_type, number, date, issuer, subject, name,
+               span_start, span_end, page
+        FROM citations WHERE doc_id = ? ORDER BY kind, ordinal""", [doc_id]).dicts()
+    assignments = _fetch(con, """
+        SELECT id, ordinal, assignee, assignee_normalized, role, request, deadline,
+               span_start, span_end, page
+        FROM assignments WHERE doc_id = ? ORDER BY ordinal""", [doc_id]).dicts()
+    coordinators = _fetch(con, """
+        SELECT assignment_id, name FROM assignment_coordinators WHERE doc_id = ?
+        ORDER BY assignment_id, ordinal""", [doc_id]).rows
+    tasks = _fetch(con, """
+        SELECT assignment_id, ordinal, text, deadline, span_start, span_end, page
+        FROM tasks WHERE doc_id = ? ORDER BY assignment_id, ordinal""", [doc_id]).dicts()
+    for a in assignments:
+        a["coordinators"] = [name for aid, name in coordinators if aid == a["id"]]
+        a["tasks"] = [{k: v for k, v in t.items() if k != "assignment_id"}
+                      for t in tasks if t["assignment_id"] == a["id"]]
+    deadlines = _fetch(con, """
+        SELECT ordinal, date, text, assignees, task, inferred, span_start, span_end, page
+        FROM deadlines WHERE doc_id = ? ORDER BY ordinal""", [doc_id]).dicts()
+    events = _fetch(con, """
+        SELECT ordinal, name, start_value AS start, end_value AS "end", location, expected_attendees,
+               span_start, span_end, page
+        FROM events WHERE doc_id = ? ORDER BY ordinal""", [doc_id]).dicts()
+    return {
+        "document": header,
+        "record": json.loads(record_json) if isinstance(record_json, str) else record_json,
+        "legal_bases": [c for c in citations if c["kind"] == "legal_basis"],
+        "references": [c for c in citations if c["kind"] == "reference"],
+        "assignments": assignments,
+        "deadlines": deadlines,
+        "events": events,
+    }
+
+
+# ---------------------------------------------------------------- ad-hoc SQL
+
+# Statements may only start like a query. PRAGMA parses as SELECT in DuckDB, so
+# the statement type alone is not enough.
+_QUERY_STARTS = {"select", "with", "from", "values", "(", "table", "describe", "show", "summarize"}
+
+# Table functions that read files, URLs or other databases. enable_external_access
+# blocks them too; naming them here gives a clear message instead of a
+# permission error, and covers an in-memory connection the caller did not lock down.
+_FILE_FUNCTION = re.compile(
+    r"""^(?: read_\w+ | \w+_scan | parquet_\w+ | glob | sniff_csv | query | query_table
+          | sqlite_\w+ | postgres_\w+ | mysql_\w+ | iceberg_\w+ | delta_\w+ | ducklake_\w+
+          | http_\w+ | getenv | load_aws_credentials | duckdb_secrets )$""",
+    re.VERBOSE,
+)
+_WORD = re.compile(r'"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|\S')
+_SQL_HINT = "only one SELECT (or WITH … SELECT) over the stored tables is allowed"
+
+
+def check_read_only_sql(con, sql: str) -> None:
+    """Refuse anything but one query over the stored tables.
+
+    Raises:
+        UnsafeSQLError: empty input, several statements, a statement other than
+            SELECT/WITH (DDL, DML, COPY, ATTACH, INSTALL, LOAD, PRAGMA, SET, …),
+            or a table function that reads files (read_csv, read_parquet, glob, …).
+        StoreError: the SQL does not parse.
+    """
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as e:
+        raise StoreError(f"SQL does not parse: {e}",
+                         "check the syntax; `kehoach sql \"SHOW TABLES\"` lists the tables") from e
+    if not statements:
+        raise UnsafeSQLError("empty SQL", _SQL_HINT)
+    if len(statements) > 1:
+        raise UnsafeSQLError(f"{len(statements)} statements given", "run one statement at a time; " + _SQL_HINT)
+    words = []
+    for offset, _kind in duckdb.tokenize(sql):
+        m = _WORD.match(sql, offset)
+        words.append(m.group(0) if m else "")
+    first = words[0].lower() if words else ""
+    stype = statements[0].type
+    if stype != duckdb.StatementType.SELECT or first not in _QUERY_STARTS:
+        what = first.upper() if first not in _QUERY_STARTS else getattr(stype, "name", str(stype))
+        raise UnsafeSQLError(f"{what} statements are not allowed: the database is read-only here", _SQL_HINT)
+    for word, following in zip(words, words[1:]):
+        name = word.strip('"').replace('""', '"').lower()
+        if following == "(" and _FILE_FUNCTION.match(name):
+            raise UnsafeSQLError(f"{name}() reads files or other databases, which `kehoach sql` does not allow",
+                                 "query the stored tables (documents, assignments, obligations, …)")
+    # FROM 'x.csv' (or "x.csv") is a replacement scan: DuckDB reads the file
+    for table in _base_tables(con, sql):
+        if any(ch in table for ch in "/\\.:"):
+            raise UnsafeSQLError(f"FROM {table!r} reads a file, which `kehoach sql` does not allow",
+                                 "query the stored tables (documents, assignments, obligations, …)")
+
+
+def _base_tables(con, sql: str) -> list[str]:
+    """Table names the query reads, from DuckDB's own parse tree."""
+    try:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    except (duckdb.Error, TypeError, ValueError):
+        return []
+    names: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE" and isinstance(node.get("table_name"), str):
+                names.append(node["table_name"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return names
+
+
+def read_only_sql(con, sql: str) -> Rows:
+    """Run one user-written query, refusing anything that could write or read files.
+
+    Run it on a connection opened with ``connect(path, read_only=True)``; external
+    access is switched off on ``con`` first (for good: DuckDB cannot switch it back on).
+
+    Raises:
+        UnsafeSQLError: see ``check_read_only_sql``.
+        StoreError: the query fails (unknown table, type error, …).
+
+    Example:
+        >>> read_only_sql(con, "SELECT number, title FROM documents")  # doctest: +SKIP
+    """
+    check_read_only_sql(con, sql)
+    con.execute("SET enable_external_access = false")
+    try:
+        return _fetch(con, sql)
+    except duckdb.PermissionException as e:
+        raise UnsafeSQLError(f"the query tried to reach outside the database: {e}", _SQL_HINT) from e
+    except duckdb.Error as e:
+        raise StoreError(f"query failed: {e}",
+                         "see the tables with `kehoach sql \"SHOW TABLES\"`") from e

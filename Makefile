@@ -20,7 +20,8 @@ setup: $(STAMP)
 # print what was found and the cross-plan obligations table
 demo: $(STAMP)
 	rm -f $(DB)
-	$(BIN)/kehoach ingest $(SAMPLES) --db $(DB)
+	$(BIN)/kehoach ingest $(SAMPLES) --db $(DB) --quiet
+	$(BIN)/kehoach list --db $(DB)
 	$(BIN)/kehoach obligations --db $(DB) --format table
 
 test: $(STAMP)

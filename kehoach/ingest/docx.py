@@ -1,0 +1,699 @@
+"""Word 2007+ documents (.docx) with python-docx.
+
+The body is walked in document order: paragraphs and tables interleaved, nested
+tables and text boxes included where they occur. python-docx drops what Word
+draws but does not store as text, so two things are restored here:
+
+* automatic numbering ("I.", "1.", "a)", "1.2.", bullets) from numbering.xml;
+  Vietnamese plans number their sections and tasks this way, and the extractor
+  finds sections, tasks and assignees by those labels;
+* line breaks (w:br) and tabs inside a paragraph.
+
+Tables become one block per cell (kind="cell" with table/row/col), cells row by
+row, left to right. The header of a Vietnamese administrative document is
+usually a borderless two-column table (agency and "Số: ..." left; national motto
+and "<place>, ngày ... tháng ... năm ..." right), and so is the signature block
+("Nơi nhận:" left; "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC / name" right), so keeping cells
+apart keeps the number away from the motto and the recipients away from the
+signer.
+
+Untrusted input: the package is checked before python-docx sees it (zip, part
+sizes against zip bombs, no DOCTYPE/ENTITY declarations). python-docx itself
+parses with ``resolve_entities=False`` (docx/oxml/parser.py), so the check is a
+second line of defence, not the only one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
+from kehoach.ingest.builder import TextBuilder
+
+# Limits against hostile packages. python-docx reads every part into memory, and
+# zipfile stops at the size an entry declares (a lie ends in a CRC error), so the
+# declared sizes bound what is read.
+MAX_DOCUMENT_XML_BYTES = 200 * 1024 * 1024
+MAX_PART_XML_BYTES = 200 * 1024 * 1024
+MAX_TOTAL_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_ZIP_ENTRIES = 10_000
+# DOCTYPE may only sit in the prolog, before the root element; this much of
+# each XML part is scanned for it.
+_PROLOG_SCAN_BYTES = 64 * 1024
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# an encrypted .docx is an OLE2 file holding a stream of this name
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+_NS = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "m": "http://schemas.openxmlformats.org/officeDocument/2006/math",
+}
+
+
+def _q(tag: str) -> str:
+    prefix, local = tag.split(":")
+    return "{%s}%s" % (_NS[prefix], local)
+
+
+W_P, W_TBL, W_TR, W_TC, W_R, W_T = _q("w:p"), _q("w:tbl"), _q("w:tr"), _q("w:tc"), _q("w:r"), _q("w:t")
+W_PPR, W_RPR, W_TCPR, W_TRPR = _q("w:pPr"), _q("w:rPr"), _q("w:tcPr"), _q("w:trPr")
+W_SDT, W_SDTCONTENT, W_CUSTOMXML = _q("w:sdt"), _q("w:sdtContent"), _q("w:customXml")
+W_TXBX = _q("w:txbxContent")
+W_VAL = _q("w:val")
+MC_ALT, MC_CHOICE, MC_FALLBACK = _q("mc:AlternateContent"), _q("mc:Choice"), _q("mc:Fallback")
+M_T, M_OMATH, M_OMATHPARA = _q("m:t"), _q("m:oMath"), _q("m:oMathPara")
+
+# paragraph children whose runs are part of the visible text
+_INLINE_CONTAINERS = {_q(t) for t in ("w:hyperlink", "w:smartTag", "w:ins", "w:moveTo", "w:fldSimple",
+                                      "w:customXml", "w:dir", "w:bdo")}
+_RUN_BREAKS = {_q("w:br"), _q("w:cr")}
+_RUN_SPACES = {_q("w:tab"), _q("w:ptab")}
+_RUN_DRAWINGS = {_q("w:drawing"), _q("w:pict"), _q("w:object")}
+
+# Bullet glyphs of symbol fonts (Symbol, Wingdings) sit in the private use area
+# F0xx; downstream rules look for "-" and "+" bullets.
+_PUA_BULLET = re.compile(r"^[\uf000-\uf0ff]\s*")
+
+
+def _val(el) -> Optional[str]:
+    return None if el is None else el.get(W_VAL)
+
+
+def _on(el) -> bool:
+    """A w:b / w:vanish style toggle: present and not switched off."""
+    return el is not None and (el.get(W_VAL) or "true").lower() not in ("0", "false", "off")
+
+
+# ---------------------------------------------------------------------------
+# numbering
+# ---------------------------------------------------------------------------
+
+_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+
+def _roman(n: int) -> str:
+    out = []
+    for value, sym in _ROMAN:
+        while n >= value:
+            out.append(sym)
+            n -= value
+    return "".join(out)
+
+
+def _letters(n: int) -> str:
+    # Word: a..z, then aa..zz, aaa.. (the letter repeated, not base 26)
+    n = max(n, 1)
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+def format_number(n: int, fmt: str) -> str:
+    """Render counter ``n`` in a Word numFmt (decimal, upperRoman, lowerLetter, ...).
+
+    Unknown formats fall back to decimal: a wrong style beats a lost number.
+
+    Examples:
+        >>> format_number(4, "upperRoman"), format_number(2, "lowerLetter"), format_number(3, "decimalZero")
+        ('IV', 'b', '03')
+    """
+    if fmt in ("upperRoman", "lowerRoman"):
+        r = _roman(n) if n > 0 else str(n)
+        return r if fmt == "upperRoman" else r.lower()
+    if fmt in ("upperLetter", "lowerLetter"):
+        s = _letters(n)
+        return s.upper() if fmt == "upperLetter" else s
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt == "none":
+        return ""
+    return str(n)
+
+
+def bullet_label(lvl_text: str) -> str:
+    """A bullet level's label as the extractor expects it: "+" stays, any other glyph is "-"."""
+    return "+" if lvl_text.strip() == "+" else "-"
+
+
+@dataclass
+class _Level:
+    start: int = 1
+    fmt: str = "decimal"
+    text: str = "%1."
+    is_lgl: bool = False
+    restart: Optional[int] = None  # w:lvlRestart (1-based level), None = after any higher level
+    pstyle: Optional[str] = None
+
+
+@dataclass
+class _Num:
+    abstract: str
+    start_overrides: dict[int, int] = field(default_factory=dict)
+    level_overrides: dict[int, _Level] = field(default_factory=dict)
+
+
+def _parse_level(lvl) -> _Level:
+    out = _Level()
+    start = _val(lvl.find(_q("w:start")))
+    if start is not None and start.lstrip("-").isdigit():
+        out.start = int(start)
+    out.fmt = _val(lvl.find(_q("w:numFmt"))) or "decimal"
+    text_el = lvl.find(_q("w:lvlText"))
+    out.text = "" if text_el is None else (text_el.get(W_VAL) or "")
+    out.is_lgl = _on(lvl.find(_q("w:isLgl")))
+    restart = _val(lvl.find(_q("w:lvlRestart")))
+    if restart is not None and restart.isdigit():
+        out.restart = int(restart)
+    out.pstyle = _val(lvl.find(_q("w:pStyle")))
+    return out
+
+
+class Numbering:
+    """Word list numbering: numbering.xml definitions plus running counters.
+
+    Counters belong to the abstract definition: Word continues a list across
+    w:num instances that share an abstractNum unless an instance restarts a
+    level with w:startOverride (that is what "Restart at 1" writes).
+    """
+
+    def __init__(self, numbering_el, styles: "_Styles") -> None:
+        self._styles = styles
+        self._abstract: dict[str, dict[int, _Level]] = {}
+        self._style_link: dict[str, str] = {}  # abstractNumId -> numbering style id (numStyleLink)
+        self._nums: dict[str, _Num] = {}
+        self._counters: dict[str, list[Optional[int]]] = {}
+        self._seen_nums: set[str] = set()
+        self._pending_start: dict[tuple[str, int], int] = {}
+        if numbering_el is None:
+            return
+        for a in numbering_el.iter(_q("w:abstractNum")):
+            aid = a.get(_q("w:abstractNumId"))
+            levels = {}
+            for lvl in a.iter(_q("w:lvl")):
+                il = lvl.get(_q("w:ilvl"))
+                if il is not None and il.isdigit():
+                    levels[int(il)] = _parse_level(lvl)
+            self._abstract[aid] = levels
+            link = _val(a.find(_q("w:numStyleLink")))
+            if link:
+                self._style_link[aid] = link
+        for n in numbering_el.iter(_q("w:num")):
+            nid = n.get(_q("w:numId"))
+            aid = _val(n.find(_q("w:abstractNumId")))
+            if nid is None or aid is None:
+                continue
+            num = _Num(aid)
+            for ov in n.iter(_q("w:lvlOverride")):
+                il = ov.get(_q("w:ilvl"))
+                if il is None or not il.isdigit():
+                    continue
+                so = _val(ov.find(_q("w:startOverride")))
+                if so is not None and so.lstrip("-").isdigit():
+                    num.start_overrides[int(il)] = int(so)
+                lvl = ov.find(_q("w:lvl"))
+                if lvl is not None:
+                    num.level_overrides[int(il)] = _parse_level(lvl)
+            self._nums[nid] = num
+
+    def _resolve_abstract(self, aid: str, depth: int = 0) -> str:
+        # numStyleLink: the levels live in the abstractNum of the numbering style's num
+        link = self._style_link.get(aid)
+        if link and depth < 5:
+            num_id, _ = self._styles.numbering_of(link)
+            num = self._nums.get(num_id or "")
+            if num is not None and num.abstract != aid:
+                return self._resolve_abstract(num.abstract, depth + 1)
+        return aid
+
+    def level_for_style(self, num_id: str, style_id: Optional[str]) -> int:
+        """The level linked to paragraph style ``style_id`` (w:lvl/w:pStyle), else 0."""
+        num = self._nums.get(num_id)
+        if num is None or style_id is None:
+            return 0
+        for il, lvl in self._abstract.get(self._resolve_abstract(num.abstract), {}).items():
+            if lvl.pstyle == style_id:
+                return il
+        return 0
+
+    def _level(self, num: _Num, aid: str, ilvl: int) -> Optional[_Level]:
+        return num.level_overrides.get(ilvl) or self._abstract.get(aid, {}).get(ilvl)
+
+    def next_label(self, num_id: str, ilvl: int) -> Optional[str]:
+        """Advance the list ``num_id`` at level ``ilvl`` and return the rendered label.
+
+        Returns None where the paragraph shows no label (numId 0, unknown list,
+        empty lvlText). Bullets come back as "-" or "+".
+        """
+        num = self._nums.get(num_id)
+        if num is None or num_id == "0":
+            return None
+        aid = self._resolve_abstract(num.abstract)
+        ilvl = max(0, min(ilvl, 8))
+        lvl = self._level(num, aid, ilvl)
+        if lvl is None:
+            return None
+        counters = self._counters.setdefault(aid, [None] * 9)
+        if num_id not in self._seen_nums:
+            self._seen_nums.add(num_id)
+            for il, start in num.start_overrides.items():
+                if 0 <= il <= 8:
+                    self._pending_start[(aid, il)] = start
+                    counters[il] = None
+        pending = self._pending_start.pop((aid, ilvl), None)
+        if counters[ilvl] is None or pending is not None:
+            counters[ilvl] = pending if pending is not None else lvl.start
+        else:
+            counters[ilvl] += 1
+        for deeper in range(ilvl + 1, 9):
+            d = self._level(num, aid, deeper)
+            restart = d.restart if d is not None else None
+            if restart is None or (restart > 0 and ilvl < restart):
+                counters[deeper] = None
+        if lvl.fmt == "bullet":
+            return bullet_label(lvl.text)
+
+        def render(m: re.Match) -> str:
+            k = int(m.group(1)) - 1
+            ref = self._level(num, aid, k)
+            if ref is None:
+                return ""
+            value = counters[k] if counters[k] is not None else ref.start
+            return format_number(value, "decimal" if lvl.is_lgl else ref.fmt)
+
+        label = re.sub(r"%([1-9])", render, lvl.text).strip()
+        return label or None
+
+
+class _Styles:
+    """Paragraph styles: names, numbering (numPr) and basedOn chains."""
+
+    def __init__(self, styles_el) -> None:
+        self.names: dict[str, str] = {}
+        self._num: dict[str, tuple[Optional[str], Optional[int]]] = {}
+        self._based: dict[str, str] = {}
+        self.default_paragraph: Optional[str] = None
+        self.note_refs: set[str] = {"FootnoteReference", "EndnoteReference"}
+        if styles_el is None:
+            return
+        for s in styles_el.iter(_q("w:style")):
+            sid = s.get(_q("w:styleId"))
+            if sid is None:
+                continue
+            name = _val(s.find(_q("w:name"))) or sid
+            self.names[sid] = name
+            if name.lower() in ("footnote reference", "endnote reference"):
+                self.note_refs.add(sid)
+            if s.get(_q("w:type")) == "paragraph" and _on_attr(s.get(_q("w:default"))):
+                self.default_paragraph = sid
+            based = _val(s.find(_q("w:basedOn")))
+            if based:
+                self._based[sid] = based
+            ppr = s.find(W_PPR)
+            numpr = ppr.find(_q("w:numPr")) if ppr is not None else None
+            if numpr is not None:
+                nid = _val(numpr.find(_q("w:numId")))
+                il = _val(numpr.find(_q("w:ilvl")))
+                self._num[sid] = (nid, int(il) if il and il.isdigit() else None)
+
+    def numbering_of(self, style_id: Optional[str]) -> tuple[Optional[str], Optional[int]]:
+        """(numId, ilvl) a style gives its paragraphs, following basedOn; each may be None."""
+        num_id: Optional[str] = None
+        ilvl: Optional[int] = None
+        seen: set[str] = set()
+        sid = style_id
+        while sid and sid not in seen:
+            seen.add(sid)
+            nid, il = self._num.get(sid, (None, None))
+            if num_id is None and nid is not None:
+                num_id = nid
+            if ilvl is None and il is not None:
+                ilvl = il
+            sid = self._based.get(sid)
+        return num_id, ilvl
+
+
+def _on_attr(v: Optional[str]) -> bool:
+    return v is not None and v.lower() in ("1", "true", "on")
+
+
+# ---------------------------------------------------------------------------
+# the body walker
+# ---------------------------------------------------------------------------
+
+@dataclass
+class _Cell:
+    table: int
+    row: int
+    col: int
+    lines: list[str] = field(default_factory=list)
+
+
+def _choose_branch(alt):
+    """mc:AlternateContent holds the same content twice; read one branch only."""
+    choice = alt.find(MC_CHOICE)
+    return choice if choice is not None else alt.find(MC_FALLBACK)
+
+
+def _find_textboxes(el) -> Iterator:
+    """Outermost w:txbxContent under ``el`` (inner ones are read with their box)."""
+    for child in el:
+        if child.tag == W_TXBX:
+            yield child
+        elif child.tag == MC_ALT:
+            branch = _choose_branch(child)
+            if branch is not None:
+                yield from _find_textboxes(branch)
+        else:
+            yield from _find_textboxes(child)
+
+
+class _Walker:
+    def __init__(self, builder: TextBuilder, styles: _Styles, numbering: Numbering) -> None:
+        self.b = builder
+        self.styles = styles
+        self.numbering = numbering
+        self.cells: list[_Cell] = []
+        self.tables = 0
+        self.warnings: list[str] = []
+
+    # -- containers: body, cell, text box, sdt content -------------------------
+    def container(self, el) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == W_P:
+                self.paragraph(child)
+            elif tag == W_TBL:
+                self.table(child)
+            elif tag in (W_SDT,):
+                content = child.find(W_SDTCONTENT)
+                if content is not None:
+                    self.container(content)
+            elif tag == W_CUSTOMXML:
+                self.container(child)
+            elif tag == MC_ALT:
+                branch = _choose_branch(child)
+                if branch is not None:
+                    self.container(branch)
+            elif tag == _q("w:altChunk"):
+                self.warnings.append("embedded altChunk content (HTML/RTF inside the .docx) was not read")
+
+    def emit(self, text: str, style: Optional[str] = None) -> None:
+        if self.cells:
+            self.cells[-1].lines.append(text)
+        else:
+            self.b.add(text, style=style)
+
+    def flush_cell(self) -> None:
+        cell = self.cells[-1]
+        if cell.lines:
+            self.b.add("\n".join(cell.lines), kind="cell", table=cell.table, row=cell.row, col=cell.col)
+            cell.lines = []
+
+    # -- tables -----------------------------------------------------------------
+    def table(self, tbl) -> None:
+        index = self.tables
+        self.tables += 1
+        if self.cells:  # nested table: what the outer cell has so far comes first
+            self.flush_cell()
+        self.b.blank()
+        for r, tr in enumerate(_rows(tbl)):
+            col = _int_val(tr.find(W_TRPR), "w:gridBefore")
+            for tc in _cells(tr):
+                tcpr = tc.find(W_TCPR)
+                span = max(1, _int_val(tcpr, "w:gridSpan") or 1)
+                vmerge = tcpr.find(_q("w:vMerge")) if tcpr is not None else None
+                # a vertically merged cell repeats as empty "continue" cells below
+                if vmerge is None or vmerge.get(W_VAL) == "restart":
+                    self.cells.append(_Cell(index, r, col))
+                    self.container(tc)
+                    self.flush_cell()
+                    self.cells.pop()
+                col += span
+        self.b.blank()
+
+    # -- paragraphs -------------------------------------------------------------
+    def paragraph(self, p) -> None:
+        ppr = p.find(W_PPR)
+        out: list[str] = []
+        boxes: list = []
+        self.inline(p, out, boxes)
+        text = "".join(out)
+        label = self.label(ppr)
+        lead = text.lstrip(" \t")
+        if _PUA_BULLET.match(lead):
+            text = _PUA_BULLET.sub("- ", lead, count=1)
+        if label:
+            body = text.strip(" \t")
+            if body:
+                text = f"{label} {body}"
+            elif label not in ("-", "+"):
+                # an empty numbered paragraph still shows its number (the STT
+                # column of an assignment table in 012); an empty bullet shows nothing
+                text = label
+        style_id = _val(ppr.find(_q("w:pStyle"))) if ppr is not None else None
+        style = self.styles.names.get(style_id or "") if style_id else None
+        if text.strip():
+            self.emit(text, style)
+        for box in boxes:
+            self.container(box)
+
+    def label(self, ppr) -> Optional[str]:
+        style_id = _val(ppr.find(_q("w:pStyle"))) if ppr is not None else None
+        style_id = style_id or self.styles.default_paragraph
+        numpr = ppr.find(_q("w:numPr")) if ppr is not None else None
+        num_id = _val(numpr.find(_q("w:numId"))) if numpr is not None else None
+        il = _val(numpr.find(_q("w:ilvl"))) if numpr is not None else None
+        ilvl = int(il) if il and il.isdigit() else None
+        s_num, s_ilvl = self.styles.numbering_of(style_id)
+        if num_id is None:
+            num_id = s_num
+        if num_id is None or num_id == "0":
+            return None
+        if ilvl is None:
+            ilvl = s_ilvl if s_ilvl is not None else self.numbering.level_for_style(num_id, style_id)
+        return self.numbering.next_label(num_id, ilvl)
+
+    def inline(self, el, out: list[str], boxes: list) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == W_R:
+                self.run(child, out, boxes)
+            elif tag in _INLINE_CONTAINERS:
+                self.inline(child, out, boxes)
+            elif tag == W_SDT:
+                content = child.find(W_SDTCONTENT)
+                if content is not None:
+                    self.inline(content, out, boxes)
+            elif tag == MC_ALT:
+                branch = _choose_branch(child)
+                if branch is not None:
+                    self.inline(branch, out, boxes)
+            elif tag in (M_OMATH, M_OMATHPARA):
+                out.append("".join(t.text or "" for t in child.iter(M_T)))
+            # w:del, w:moveFrom (deleted text), w:pPr, bookmarks, proofing marks: not text
+
+    def run(self, r, out: list[str], boxes: list) -> None:
+        rpr = r.find(W_RPR)
+        skip_text = False
+        if rpr is not None:
+            if _on(rpr.find(_q("w:vanish"))):
+                return  # hidden text is not part of what the reader sees
+            # Footnote marks: w:footnoteReference has no digits, but a custom mark
+            # typed in a FootnoteReference-styled run would glue "1" to the word
+            # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
+            skip_text = _val(rpr.find(_q("w:rStyle"))) in self.styles.note_refs
+        for c in r:
+            tag = c.tag
+            if tag == W_T:
+                if not skip_text:
+                    out.append(c.text or "")
+            elif tag in _RUN_SPACES:
+                out.append(" ")
+            elif tag in _RUN_BREAKS:
+                out.append("\n")
+            elif tag == _q("w:noBreakHyphen"):
+                out.append("-")
+            elif tag == _q("w:sym"):
+                out.append(_sym_char(c.get(_q("w:char")) or ""))
+            elif tag in _RUN_DRAWINGS:
+                boxes.extend(_find_textboxes(c))
+            elif tag == MC_ALT:
+                branch = _choose_branch(c)
+                if branch is not None:
+                    self.run(branch, out, boxes)
+            # w:instrText (field codes), w:delText, note references, w:softHyphen: not text
+
+
+def _sym_char(code: str) -> str:
+    """w:sym: a glyph of a symbol font. ASCII positions read as themselves, other glyphs as a bullet."""
+    try:
+        c = int(code, 16)
+    except ValueError:
+        return ""
+    if c >= 0xF000:
+        c -= 0xF000
+    return chr(c) if 0x20 < c < 0x7F else "-"
+
+
+def _int_val(parent, tag: str) -> int:
+    if parent is None:
+        return 0
+    v = _val(parent.find(_q(tag)))
+    return int(v) if v is not None and v.isdigit() else 0
+
+
+def _unwrap(el, tag: str) -> Iterator:
+    """Children of ``el`` with ``tag``, looking through w:sdt and w:customXml wrappers."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag == W_SDT:
+            content = child.find(W_SDTCONTENT)
+            if content is not None:
+                yield from _unwrap(content, tag)
+        elif child.tag == W_CUSTOMXML:
+            yield from _unwrap(child, tag)
+
+
+def _rows(tbl) -> Iterator:
+    return _unwrap(tbl, W_TR)
+
+
+def _cells(tr) -> Iterator:
+    return _unwrap(tr, W_TC)
+
+
+# ---------------------------------------------------------------------------
+# package checks and loading
+# ---------------------------------------------------------------------------
+
+def _check_package(data: bytes, path: Path) -> None:
+    """Refuse what is not a .docx zip, or is built to exhaust memory or the XML parser."""
+    if data.startswith(_OLE2_MAGIC):
+        if _ENCRYPTED_PACKAGE in data[:1 << 20] or _ENCRYPTED_PACKAGE in data[-(1 << 20):]:
+            raise DocumentLoadError(path, "password required (encrypted .docx)", "parse",
+                                    hint="remove the password in Word and save again")
+        raise DocumentLoadError(path, "not a .docx (zip) file: this is a legacy Word .doc (OLE2) file", "parse",
+                                hint="rename it to .doc, or save it as .docx in Word/LibreOffice")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as e:
+        if data.startswith(b"PK\x03\x04"):
+            raise DocumentLoadError(path, f"corrupt zip archive (truncated or damaged: {e})", "parse") from None
+        raise DocumentLoadError(path, "not a .docx (zip) file", "parse") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise DocumentLoadError(path, f"refused: {len(infos)} zip entries (limit {MAX_ZIP_ENTRIES})", "parse")
+        total = sum(i.file_size for i in infos)
+        if total > MAX_TOTAL_UNCOMPRESSED_BYTES:
+            raise DocumentLoadError(path, f"refused: {_size(total)} uncompressed "
+                                          f"(limit {_size(MAX_TOTAL_UNCOMPRESSED_BYTES)}; zip bomb?)", "parse")
+        names = {i.filename for i in infos}
+        if "[Content_Types].xml" not in names:
+            raise DocumentLoadError(path, "not a Word document: zip without [Content_Types].xml", "parse")
+        for info in infos:
+            name = info.filename
+            if not (name.endswith(".xml") or name.endswith(".rels")):
+                continue
+            limit = MAX_DOCUMENT_XML_BYTES if name == "word/document.xml" else MAX_PART_XML_BYTES
+            if info.file_size > limit:
+                raise DocumentLoadError(path, f"refused: {name} is {_size(info.file_size)} uncompressed "
+                                              f"(limit {_size(limit)}; zip bomb?)", "parse")
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(_PROLOG_SCAN_BYTES)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
+                raise DocumentLoadError(path, f"corrupt zip archive: {name}: {e}", "parse") from None
+            if _has_dtd(head):
+                raise DocumentLoadError(path, f"refused: DOCTYPE/ENTITY declaration in {name} "
+                                              "(not valid in Office XML; possible entity attack)", "parse")
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n} bytes"
+
+
+def _has_dtd(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    else:
+        text = head
+    low = text.lower()
+    return b"<!doctype" in low or b"<!entity" in low
+
+
+def _load(data: bytes, path: Path):
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
+
+    try:
+        return docx.Document(io.BytesIO(data))
+    except PackageNotFoundError:
+        raise DocumentLoadError(path, "not a .docx (zip) file", "parse") from None
+    except etree.XMLSyntaxError as e:
+        raise DocumentLoadError(path, f"corrupt document XML: {e}", "parse") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise DocumentLoadError(path, f"corrupt zip archive: {e}", "parse") from None
+    except KeyError as e:
+        raise DocumentLoadError(path, f"corrupt package: missing part ({e.args[0] if e.args else e})",
+                                "parse") from None
+    except ValueError as e:
+        # python-docx: "file ... is not a Word file, content type is '...'" (an .xlsx renamed)
+        m = re.search(r"content type is '([^']*)'", str(e))
+        what = f"main part is {m.group(1)}" if m else str(e)
+        raise DocumentLoadError(path, f"not a Word document ({what})", "parse") from None
+
+
+def _related_element(part, reltype: str):
+    try:
+        return part.part_related_by(reltype).element
+    except (KeyError, NotImplementedError, AttributeError):
+        return None
+
+
+class DocxReader(Reader):
+    """Reader for .docx: body order, restored list numbering, one block per table cell."""
+
+    @classmethod
+    def supported_formats(cls) -> dict[str, InputFormat]:
+        return {".docx": InputFormat.DOCX}
+
+    def read(self, path: Path) -> SourceText:
+        """Read a .docx file into normalized text with paragraph and cell blocks.
+
+        Raises:
+            DocumentLoadError: unreadable file (stage "open"), empty file or no
+                text (stage "read"), not a .docx, corrupt or refused package
+                (stage "parse").
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
+        if not data:
+            raise DocumentLoadError(path, "empty file", "read")
+        _check_package(data, path)
+        doc = _load(data, path)
+
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        part = doc.part
+        styles = _Styles(_related_element(part, RT.STYLES))
+        numbering = Numbering(_related_element(part, RT.NUMBERING), styles)
+        builder = TextBuilder()
+        walker = _Walker(builder, styles, numbering)
+        walker.container(doc.element.body)
+        st = builder.build(InputFormat.DOCX.value, str(path), walker.warnings)
+        if not st.text.strip():
+            raise DocumentLoadError(path, "no text", "read", hint="the document body is empty (images only?)")
+        return st

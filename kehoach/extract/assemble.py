@@ -74,8 +74,11 @@ def _dates(st: dict, source: SourceText) -> list[DateMention]:
     dls = [(d.start, d.end) for d in st["deadlines"]]
     evs = [e.span for e in st["events"]]
     out = []
+    blank_day = h.issued_date is not None and len(h.issued_date) < 10
     for d in st["dates"]:
         sp = (d.start, d.end)
+        if blank_day and h.date_span and _within(sp, h.date_span):
+            continue  # "ngày   tháng 7 năm 2026": a date left blank for signing is no date mention
         if h.date_span and _within(sp, h.date_span) and not out:
             role = "issued"
         elif any(_within(sp, x) for x in pre):

@@ -8,7 +8,7 @@ from typing import Optional
 
 from kehoach.extract.names import clean, display_case, is_mostly_upper
 from kehoach.extract.structure import Anatomy, Line, is_noi_nhan
-from kehoach.extract.vocabulary import signature_vocab
+from kehoach.extract.vocabulary import phrase_regex, signature_vocab
 
 _AUTH = re.compile(r"^\s*(?P<a>KT|TM|TL|TUQ|Q)\s*[.:]\s*(?P<rest>.+)$")
 _ARCHIVE = re.compile(r"^[-–+•*\s]*Lưu\b", re.IGNORECASE)
@@ -87,6 +87,8 @@ def _looks_like_name(text: str) -> bool:
     words = t.split()
     if not 2 <= len(words) <= 6:
         return False
+    if phrase_regex("agency_heads", anchored=True).match(t):
+        return False  # "Sở Công Thương Lào Cai" is a body, not the person who signs
     return all(w[:1].isupper() for w in words) and not is_position(t) and not _AUTH.match(t)
 
 

@@ -63,10 +63,14 @@ def _plan_year(a: structure.Anatomy, h: header.Header):
 def citations_component(doc: Doc) -> Doc:
     st = _state(doc)
     a = st["anatomy"]
-    st["legal_bases"] = citations.legal_bases(a.preamble)
+    bases = citations.legal_bases(a.preamble)
+    # "Xét đề nghị …" paragraphs cite proposals: references, not legal bases (spec, issue 3)
+    st["legal_bases"] = [c for c in bases if c.relation != "xet"]
     pre = {ln.idx for ln in a.preamble}
     outside = a.title_lines + [ln for ln in a.body if ln.idx not in pre]
-    st["references"] = citations.references(outside, st["header"].number)
+    refs = citations.references(outside, st["header"].number)
+    seen = {c.key for c in refs}
+    st["references"] = [c for c in bases if c.relation == "xet" and c.key not in seen] + refs
     return doc
 
 

@@ -67,6 +67,10 @@ class TextBuilder:
         self._page_start = None
 
     def build(self, fmt: str, path: Optional[str] = None, warnings: Optional[list[str]] = None) -> SourceText:
+        # a blank line asked for at the very end (file ending in empty lines) is not text
+        while len(self._parts) >= 2 and self._parts[-1] == "" and self._parts[-2] == "\n":
+            del self._parts[-2:]
+            self._len -= 1
         self.end_page()
         return SourceText(text="".join(self._parts), blocks=self.blocks, format=fmt, pages=self.pages,
                           warnings=list(warnings or []), path=path)

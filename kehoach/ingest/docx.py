@@ -382,6 +382,7 @@ class _Walker:
         self.cells: list[_Cell] = []
         self.tables = 0
         self.warnings: list[str] = []
+        self._blank_pending = False  # the blank line after a table waits for what follows it
 
     # -- containers: body, cell, text box, sdt content -------------------------
     def container(self, el) -> None:
@@ -391,7 +392,7 @@ class _Walker:
                 self.paragraph(child)
             elif tag == W_TBL:
                 self.table(child)
-            elif tag in (W_SDT,):
+            elif tag == W_SDT:
                 content = child.find(W_SDTCONTENT)
                 if content is not None:
                     self.container(content)
@@ -404,16 +405,22 @@ class _Walker:
             elif tag == _q("w:altChunk"):
                 self.warnings.append("embedded altChunk content (HTML/RTF inside the .docx) was not read")
 
+    def add(self, text: str, **attrs) -> None:
+        if self._blank_pending:
+            self.b.blank()
+            self._blank_pending = False
+        self.b.add(text, **attrs)
+
     def emit(self, text: str, style: Optional[str] = None) -> None:
         if self.cells:
             self.cells[-1].lines.append(text)
         else:
-            self.b.add(text, style=style)
+            self.add(text, style=style)
 
     def flush_cell(self) -> None:
         cell = self.cells[-1]
         if cell.lines:
-            self.b.add("\n".join(cell.lines), kind="cell", table=cell.table, row=cell.row, col=cell.col)
+            self.add("\n".join(cell.lines), kind="cell", table=cell.table, row=cell.row, col=cell.col)
             cell.lines = []
 
     # -- tables -----------------------------------------------------------------
@@ -422,6 +429,7 @@ class _Walker:
         self.tables += 1
         if self.cells:  # nested table: what the outer cell has so far comes first
             self.flush_cell()
+        self._blank_pending = False
         self.b.blank()
         for r, tr in enumerate(_rows(tbl)):
             col = _int_val(tr.find(W_TRPR), "w:gridBefore")
@@ -436,7 +444,7 @@ class _Walker:
                     self.flush_cell()
                     self.cells.pop()
                 col += span
-        self.b.blank()
+        self._blank_pending = True
 
     # -- paragraphs -------------------------------------------------------------
     def paragraph(self, p) -> None:

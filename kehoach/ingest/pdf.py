@@ -1,7 +1,7 @@
 """PDF with a text layer: pypdfium2 for the text, pdfplumber only for ruled tables.
 
-Measured on the corpus: pypdfium2 reads a page in about 2 ms, pdfplumber in about
-70 ms, and both give correct NFC Vietnamese. So every page is read with
+Both pypdfium2 and pdfplumber give correct NFC Vietnamese, but pdfplumber is
+15-70 times slower per page (016, 020, 030). So every page is read with
 pypdfium2, and pdfplumber is opened only for pages whose drawing has table
 rulings (found cheaply from pdfium's path objects), to split the table into
 cells (assignment tables: task | lead | partners | deadline).
@@ -31,8 +31,9 @@ from typing import Optional, Union
 from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
 from kehoach.ingest.builder import TextBuilder
 
-# A gap this wide (points) between two characters on one line starts a new
-# segment. Word gaps in justified body text stay under ~12 pt.
+# A gap this wide (points) between two words on one line starts a new
+# segment. Word gaps in justified body text stay under 12 pt (016, 020, 030);
+# "ngày      tháng" with a blank day is 17-27 pt.
 SEGMENT_GAP_PT = 18.0
 # A lone line is taken as two columns only with a gap this wide; a blank number
 # ("Số:      /UBND-XD", 31 pt in 016) must not split it.
@@ -228,7 +229,7 @@ def _matching_gap(line: _Line, gap: tuple[float, float]) -> Optional[tuple[float
     return best
 
 
-def order_columns(lines: list[_Line]) -> list[Optional[str]]:
+def _order_columns(lines: list[_Line]) -> list[Optional[str]]:
     """Lines as text, two-column runs rewritten as left column then right column.
 
     A run starts at a line with a wide gap; it takes in the lines before and
@@ -375,12 +376,33 @@ def _open_pdf(path: Path):
         return pdfium.PdfDocument(str(path)), _looks_truncated(path)
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
-        if code == pdfium_c.FPDF_ERR_PASSWORD:
-            raise DocumentLoadError(path, "password required (encrypted PDF)", "parse",
-                                    hint="remove the password (qpdf --decrypt) and try again") from None
+    # pdfium's error code is process-wide state that some failures do not set
+    # (an empty page tree leaves the code of the previous failure), so the
+    # file itself confirms the diagnosis
+    try:
+        encrypted = b"/Encrypt" in path.read_bytes()
+    except OSError as e:
+        raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
+    if encrypted:
         if code == pdfium_c.FPDF_ERR_SECURITY:
-            raise DocumentLoadError(path, "unsupported PDF security handler", "parse") from None
-        raise DocumentLoadError(path, f"corrupt PDF: {e}", "parse") from None
+            raise DocumentLoadError(path, "unsupported PDF security handler", "parse")
+        raise DocumentLoadError(path, "password required (encrypted PDF)", "parse",
+                                hint="remove the password (qpdf --decrypt) and try again")
+    if _count_pages_pdfminer(path) == 0:
+        raise DocumentLoadError(path, "PDF has no pages", "parse")
+    why = {pdfium_c.FPDF_ERR_FORMAT: "not a PDF or damaged", pdfium_c.FPDF_ERR_FILE: "file not found or unreadable"}
+    raise DocumentLoadError(path, f"corrupt PDF: {why.get(code, 'pdfium cannot load it')}", "parse")
+
+
+def _count_pages_pdfminer(path: Path) -> Optional[int]:
+    """Second opinion from pdfminer when pdfium fails without saying why."""
+    try:
+        import pdfplumber
+
+        with pdfplumber.open(str(path)) as doc:
+            return len(doc.pages)
+    except Exception:  # noqa: BLE001 - only a diagnosis; the caller reports the file as corrupt
+        return None
 
 
 class PdfReader(Reader):
@@ -479,7 +501,7 @@ class PdfReader(Reader):
             bands[k].append(ln)
         items: list[_Item] = []
         for k, band in enumerate(bands):
-            items.extend(order_columns(band))
+            items.extend(_order_columns(band))
             if k < len(tables):
                 items.append(tables[k])
         while items and items[0] is None:

@@ -2,8 +2,9 @@
 
 A preamble paragraph may cite several documents separated by ";" ("Thực hiện
 Chương trình … ; Kế hoạch số 190/KH-UBND …"): each segment that opens with a
-document type is one item. Documents named inside a subject ("sửa đổi … của
-Thông tư số 04/2012/TT-BNV …") are not cited by this plan and are skipped.
+document type is one item. Every other numbered document in a preamble paragraph
+("được sửa đổi … tại Luật số 83/2025/QH15") is a basis too; each document is
+listed once (the key is its number).
 """
 
 from __future__ import annotations

@@ -144,7 +144,6 @@ def _join_ranges(text: str, hits: list[DateHit]) -> list[DateHit]:
                 continue
         out.append(h)
         i += 1
-    # a year-less day that starts a range takes the year of its end ("từ 05/12 đến 20/02/2026")
     return out
 
 

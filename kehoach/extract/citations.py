@@ -10,7 +10,6 @@ listed once (the key is its number).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
@@ -19,6 +18,8 @@ from kehoach.extract.header import NUMBER_CORE
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line
 from kehoach.extract.vocabulary import genre, type_name_regex
+# one key function for the record's `key` and the store's number_key column, so they always agree
+from kehoach.store.keys import number_key
 
 _NUM = re.compile(r"\s*(?:số|Số)?\s*[:.]?\s*(?P<num>\d+[A-Za-z]?(?:\.\d+)?\s*[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-Za-zĐđ0-9.&]*(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ0-9.&]*)*)")
 _SUBJECT_START = re.compile(
@@ -45,11 +46,6 @@ class Cite:
     @property
     def key(self) -> str:
         return citation_key(self.number, self.doc_type, self.date)
-
-
-def number_key(number: str) -> str:
-    """Canonical key of a document number: NFC, spaces removed, case-folded, đ -> d."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).casefold().replace("đ", "d")
 
 
 def citation_key(number: Optional[str], doc_type: Optional[str], date: Optional[str]) -> str:

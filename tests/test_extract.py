@@ -790,8 +790,6 @@ ASSIGNMENT_CASES = [
                  "liên quan đến hoạt động VLNCN phù hợp với nội dung kiểm tra quy định tại Điều 9, Nghị định số "
                  "181/2024/NĐ-CP ngày 31/12/2024 của Chính phủ."),
         [assignment(Fuzzy("Phòng Quản lý công nghiệp"), tasks=Len(1))],
-        marks=bug("'Giao X …': the task verb 'quản lý' inside the unit's name ends the assignee, which comes out "
-                  "'Phòng' (gold 012: 'Phòng Quản lý công nghiệp')"),
         id="012-giao-unit-with-verb-in-name",
     ),
 ]
@@ -802,8 +800,6 @@ def test_assignments(raw, expected):
     assert assignments_of(raw) == expected
 
 
-@bug("'2. Giao Sở Xây dựng' yields the assignee 'Sở' (the task verb 'xây dựng' ends the name); "
-     "gold 016: 'Sở Xây dựng'")
 def test_assignment_unit_named_after_a_verb_016():
     """016 "2. Giao Sở Xây dựng": 'xây dựng' is a task verb, but here it is the name of the Sở."""
     record, _ = extracted("016")

@@ -18,6 +18,9 @@ def extract_record(source: SourceText) -> PlanRecord:
     nlp = get_nlp()
     doc = nlp.make_doc(source.text)
     doc._.set(EXT, {"cells": [(b.start, b.end) for b in source.blocks if b.kind == "cell"],
+                     "table_cells": [(b.table, b.row, b.col, b.start, b.end) for b in source.blocks
+                                     if b.kind == "cell" and b.table is not None and b.row is not None
+                                     and b.col is not None],
                      # page layouts wrap paragraphs into visual lines
                      "reflow": source.format == "pdf" or bool(source.pages)})
     for name in COMPONENTS:

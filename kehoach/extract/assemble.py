@@ -44,13 +44,14 @@ def assemble(st: dict, source: SourceText) -> PlanRecord:
             assignee=a.assignee, assignee_normalized=normalized(a.assignee), role=a.role, request=a.request,
             coordinators=a.coordinators, coordinators_normalized=[normalized(c) or c for c in a.coordinators],
             tasks=[t[0] for t in a.tasks], task_spans=[(t[1], t[2]) for t in a.tasks],
-            deadline=dl.date if dl else None, span=a.assignee_span, page=page(a.span[0])))
+            deadline=a.deadline or (dl.date if dl else None), span=a.assignee_span, page=page(a.span[0])))
     for d in deadlines:
         owner = next((a for a in assignments if _within((d.start, d.end), a.span)), None)
         task = None
         if owner is not None:
             task = next((t[0] for t in owner.tasks if t[1] <= d.start < t[2] + 1), None)
-        rec.deadlines.append(Deadline(date=d.date, text=d.text, assignees=[owner.assignee] if owner else [],
+        who = d.assignees or ([owner.assignee] if owner else [])
+        rec.deadlines.append(Deadline(date=d.date, text=d.text, assignees=who,
                                       task=task, inferred=d.inferred, recurrence=d.recurrence,
                                       span=(d.start, d.end), page=page(d.start)))
     for e in st["events"]:

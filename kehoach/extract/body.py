@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Optional
 
 from kehoach.extract.dates import DateHit, find_dates
-from kehoach.extract.names import clean
+from kehoach.extract.names import clean, same_agency
+from kehoach.extract.worklist import WorkItem
 from kehoach.extract.structure import Anatomy, Line
 from kehoach.extract.vocabulary import deadline_vocab, phrase_regex, phrases
 
@@ -211,6 +213,8 @@ def _verb_split(text: str) -> Optional[int]:
         before = text[:m.start()].split()
         if "được" in [w.lower() for w in before[-3:]]:
             continue  # "được chọn báo cáo tham luận" is part of the name
+        if m.group(0)[:1].isupper() and before and not before[-1].endswith((",", ";", ":")):
+            continue  # "phòng Quản lý công nghiệp": a capitalised word inside a unit's name
         return m.start()
     return None
 
@@ -236,7 +240,7 @@ def coordinators_in(text: str) -> list[str]:
     return out
 
 
-def _parse_head(text: str) -> Optional[tuple[str, int, str, bool]]:
+def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, int, str, bool]]:
     """(assignee, assignee offset, inline task, request) from an item head, or None if no unit is named."""
     request = False
     off = 0
@@ -259,6 +263,10 @@ def _parse_head(text: str) -> Optional[tuple[str, int, str, bool]]:
     cm = re.match(r"^(?P<who>[^:]{2,200}?)\s*:\s*(?P<rest>.*)$", t)
     if cm and len(cm.group("who").split()) <= 30:
         who, inline = cm.group("who"), cm.group("rest")
+    elif has_children and len(t.split()) <= 16 and not re.search(r"[.;]\s*\S", t) \
+            and not phrase_regex("lead_words").search(t) and not phrase_regex("coordinate_words").search(t):
+        # "2. Các tổ chức thành viên của MTTQ xã" over its task bullets: the whole line names the unit
+        who, inline = t, ""
     else:
         k = _verb_split(t)
         if k is None:
@@ -266,7 +274,7 @@ def _parse_head(text: str) -> Optional[tuple[str, int, str, bool]]:
         else:
             who, inline = t[:k], t[k:]
     who = clean(who)
-    if not who or not (request or _starts_with("agency_heads", who)):
+    if not who or not (request or _starts_with("agency_heads", who)) or _starts_with("agency_head_exclusions", who):
         return None
     if len(who.split()) > 30:
         return None
@@ -276,7 +284,12 @@ def _parse_head(text: str) -> Optional[tuple[str, int, str, bool]]:
     return who, off, inline, request
 
 
-def assignments(a: Anatomy) -> list[AssignmentItem]:
+def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[AssignmentItem]:
+    """Assignments written as items of the implementation section ('1. Sở Nội vụ: …').
+
+    Items lying in ``skip`` regions (work items with their own lead fields) are left to
+    :func:`merge_work_items`.
+    """
     out: list[AssignmentItem] = []
     lead_rx = phrase_regex("lead_words")
     for sec in implementation_sections(a):
@@ -293,14 +306,17 @@ def assignments(a: Anatomy) -> list[AssignmentItem]:
             heads = [(i, ln) for i, ln in enumerate(sec)
                      if ln.kind == "none" and re.match(r"(?i)(giao|đề nghị|yêu cầu)\s", ln.text)]
         for i, head in heads:
-            parsed = _parse_head(head.body)
+            if any(r[0] <= head.start < r[1] for r in skip):
+                continue
+            parsed = _parse_head(head.body, has_children=bool(children(sec, i)))
             if parsed is None:
                 continue
             who, who_off, inline, request = parsed
             kids = children(sec, i)
             tasks: list[tuple[str, int, int]] = []
             if inline:
-                tasks.append((inline, head.body_start + head.body.find(inline[:10]) if inline[:10] in head.body else head.start, head.end))
+                at = head.body.lower().find(inline[:10].lower())
+                tasks.append((inline, head.body_start + at if at >= 0 else head.start, head.end))
             cur: Optional[list] = None
             for k in kids:
                 if k.kind in ("letter", "bullet", "num"):
@@ -380,4 +396,52 @@ def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineIt
             value = h.value.split("/")[-1] if "/" in h.value else h.value
             out.append(DeadlineItem(value.split("T")[0] if h.precision != "time" else value, clean(t[m.start():h.end]),
                                     ln.start + m.start(), ln.start + h.end, h.inferred, None))
+    return out
+
+
+# --- work items with their own fields ------------------------------------------------------------
+
+
+def merge_work_items(own: list[AssignmentItem], items: list[WorkItem]) -> list[AssignmentItem]:
+    """One assignment per unit: tasks of work items join the unit's assignment, or start one."""
+    out = list(own)
+    for it in items:
+        for name, s, e in it.leads:
+            a = next((x for x in out if same_agency(x.assignee, name)), None)
+            if a is None:
+                a = AssignmentItem(name, it.role, False, [], [], None, it.region, (s, e))
+                out.append(a)
+            elif it.role == "lead":
+                a.role = "lead"
+            for t in it.tasks:
+                if t[0] not in [x[0] for x in a.tasks]:
+                    a.tasks.append(t)
+            for c in it.coordinators:
+                if c not in a.coordinators:
+                    a.coordinators.append(c)
+            if it.due and a.deadline is None:
+                a.deadline = it.due[0]
+    out.sort(key=lambda a: a.assignee_span[0])
+    return out
+
+
+def attribute_deadlines(found: list[DeadlineItem], items: list[WorkItem],
+                        assigned: list[AssignmentItem]) -> list[DeadlineItem]:
+    """Give each deadline the units of the work item or assignment it is written in.
+
+    A time field ("Thời gian hoàn thành: Quý IV/2025 và Quý I/2026") is one deadline, its
+    last date; marker deadlines inside it are replaced by it.
+    """
+    out = [d for d in found if not any(s <= d.start < e for it in items for s, e in it.time_spans)]
+    for it in items:
+        if it.due:
+            value, text, s, e = it.due
+            out.append(DeadlineItem(value, text, s, e, False, None))
+    out.sort(key=lambda d: d.start)
+    for d in out:
+        owners = [(it.region[1] - it.region[0], [n for n, _, _ in it.leads]) for it in items
+                  if it.region[0] <= d.start < it.region[1]]
+        owners += [(a.span[1] - a.span[0], [a.assignee]) for a in assigned if a.span[0] <= d.start < a.span[1]]
+        if owners:
+            d.assignees = min(owners, key=lambda o: o[0])[1]
     return out

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-from kehoach.vocab import expand_abbreviations_display, load
+from kehoach.vocab import compare_key, expand_abbreviations, expand_abbreviations_display, load
 
 
 @lru_cache(maxsize=None)
@@ -80,3 +80,22 @@ def normalized(name: Optional[str]) -> Optional[str]:
     if not name:
         return None
     return expand_abbreviations_display(display_case(name))
+
+
+def same_agency(a: Optional[str], b: Optional[str]) -> bool:
+    """Whether two names denote the same unit, as written in one document.
+
+    Equal comparison keys, or the words of the shorter name (abbreviations written
+    out, tones unified) all appear in the longer one and make up at least half of it:
+    "Ban Công tác mặt trận thôn" and "Ban công tác Mặt trận các thôn trên địa bàn xã".
+    """
+    if not a or not b:
+        return False
+    ka, kb = compare_key(expand_abbreviations(a)), compare_key(expand_abbreviations(b))
+    if ka == kb:
+        return True
+    wa, wb = ka.split(), kb.split()
+    short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    if len(short) < 2:
+        return False
+    return all(w in long_ for w in short) and len(short) >= 0.5 * len(long_)

@@ -13,7 +13,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kehoach.extract import body, citations, closing, header, structure
+from kehoach.extract import body, citations, closing, header, structure, worklist
 from kehoach.extract.dates import find_dates, year_of
 
 EXT = "kehoach"  # the one Doc extension, registered once here
@@ -81,12 +81,14 @@ def body_component(doc: Doc) -> Doc:
     year = st.get("year")
     pre = {ln.idx for ln in a.preamble}
     lines = [ln for ln in a.body if ln.idx not in pre]
-    st["assignments"] = body.assignments(a)
+    items = worklist.labelled_items(lines, year) + worklist.table_items(doc.text, st.get("table_cells") or [], year)
+    own = body.assignments(a, skip=[it.region for it in items])
+    st["assignments"] = body.merge_work_items(own, items)
     impl = {ln.idx for sec in body.implementation_sections(a) for ln in sec} if a.sections else set()
     non_impl = [ln for ln in lines if ln.idx not in impl]
     st["events"] = body.events(a, non_impl, st["header"].title, year)
     st["participants"] = body.participants(non_impl)
-    st["deadlines"] = body.deadlines(lines, year)
+    st["deadlines"] = body.attribute_deadlines(body.deadlines(lines, year), items, st["assignments"])
     return doc
 
 

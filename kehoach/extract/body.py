@@ -426,7 +426,7 @@ def merge_work_items(own: list[AssignmentItem], items: list[WorkItem]) -> list[A
 
 
 def attribute_deadlines(found: list[DeadlineItem], items: list[WorkItem],
-                        assigned: list[AssignmentItem]) -> list[DeadlineItem]:
+                        assigned: list[AssignmentItem], text: str = "") -> list[DeadlineItem]:
     """Give each deadline the units of the work item or assignment it is written in.
 
     A time field ("Thời gian hoàn thành: Quý IV/2025 và Quý I/2026") is one deadline, its
@@ -444,4 +444,30 @@ def attribute_deadlines(found: list[DeadlineItem], items: list[WorkItem],
         owners += [(a.span[1] - a.span[0], [a.assignee]) for a in assigned if a.span[0] <= d.start < a.span[1]]
         if owners:
             d.assignees = min(owners, key=lambda o: o[0])[1]
+        elif text:
+            who = sentence_subject(text, d.start)
+            if who:
+                d.assignees = [who]
     return out
+
+
+def sentence_subject(text: str, at: int) -> Optional[str]:
+    """The unit that opens the sentence holding offset ``at`` ('Ban Quản lý Khu kinh tế chủ trì, …, hoàn thành
+    trong năm 2026'), or None when the sentence does not open with one."""
+    window = text[max(0, at - 1500):at]
+    item = r"\n\s*(?:[-–+•]|\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s"
+    # the sentence first; failing that, the paragraph (a new line that is indented, blank-separated or a list item)
+    for boundary in (r"[.;:!?](?=\s)|" + item, r"\n(?=[ \t]{2,}\S)|\n\s*\n|" + item):
+        cut = 0
+        for m in re.finditer(boundary, window):
+            cut = m.end()
+        sentence = window[cut:].replace("\n", " ").strip()
+        if not sentence:
+            continue
+        parsed = _parse_head(sentence)
+        if parsed is None or parsed[3]:
+            continue
+        who = parsed[0]
+        if len(who.split()) <= 20 and who != sentence:
+            return who
+    return None

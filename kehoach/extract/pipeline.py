@@ -88,7 +88,7 @@ def body_component(doc: Doc) -> Doc:
     non_impl = [ln for ln in lines if ln.idx not in impl]
     st["events"] = body.events(a, non_impl, st["header"].title, year)
     st["participants"] = body.participants(non_impl)
-    st["deadlines"] = body.attribute_deadlines(body.deadlines(lines, year), items, st["assignments"])
+    st["deadlines"] = body.attribute_deadlines(body.deadlines(lines, year), items, st["assignments"], doc.text)
     return doc
 
 

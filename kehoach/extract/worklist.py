@@ -104,6 +104,10 @@ def _task_of(ln: Line) -> tuple[str, int]:
 def _due(value: str, off: int, year: Optional[int]) -> Optional[tuple[str, str, int, int]]:
     hits = find_dates(value, year)
     if not hits:
+        # "Trong năm 2026": a year is a deadline of year precision (dates leave bare years out)
+        m = re.search(r"(?i)\bnăm\s+((?:19|20)\d\d)\b(?!\s*[-–]\s*(?:19|20)\d\d)", value)
+        if m:
+            return m.group(1), clean(value[m.start():m.end()]), off + m.start(), off + m.end()
         return None
     last = hits[-1]
     v = last.value.split("/")[-1] if "/" in last.value else last.value
@@ -183,9 +187,16 @@ def labelled_items(lines: list[Line], year: Optional[int]) -> list[WorkItem]:
                         coords.append(c)
             elif kind == "time" and due is None:
                 due = _due(value, off, year)
-                time_spans.append((off, lines[k].end))
+                time_spans.append((lines[k].start, lines[k].end))
         if leads:
-            region = (lines[seg_start].start if seg_start >= 0 else lines[r0].start, lines[r1].end)
+            # the item goes on after its fields over later lines of the same or deeper rank
+            # ("1.2. Báo cáo kết quả …" after the fields of 1.1) up to a shallower heading
+            head_rank = _rank(lines[heads[0]]) if heads else 99
+            end = r1
+            while end + 1 < len(lines) and not (lines[end + 1].kind in ("roman", "num", "letter")
+                                                 and _rank(lines[end + 1]) < head_rank):
+                end += 1
+            region = (lines[seg_start].start if seg_start >= 0 else lines[r0].start, lines[end].end)
             out.append(WorkItem(tasks, leads, role, coords, due, region, time_spans))
         prev_end = r1
         i = r1 + 1

@@ -72,11 +72,31 @@ def _after_label(ln: Line) -> str:
     return m.group("rest") if m else ""
 
 
+def _parent_event_name(lines: list[Line], i: int) -> Optional[str]:
+    """The heading above lines[i] when it names an event ('1. Hội nghị hiệp thương lần thứ nhất.')."""
+    r = rank(lines[i]) if lines[i].kind != "none" else 99
+    noun_rx = phrase_regex("event_nouns", anchored=True)
+    for j in range(i - 1, max(-1, i - 15), -1):
+        ln = lines[j]
+        if ln.kind in ("roman", "num", "letter") and rank(ln) < r:
+            body = re.sub(r"(?i)^(?:tổ chức|triển khai tổ chức)\s+", "", ln.body)
+            if noun_rx.match(body):
+                return clean(body)
+            if ln.kind == "roman":
+                return None
+            r = rank(ln)
+    return None
+
+
 def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Optional[int]) -> list[EventItem]:
     out: list[EventItem] = []
     time_rx = phrase_regex("time_labels", anchored=True)
     loc_rx = phrase_regex("location_labels", anchored=True)
     cnt_rx = phrase_regex("attendee_count", anchored=True)
+    phase_rx = re.compile(r"^(?P<label>(?:" + "|".join(re.escape(w) for w in phrases("phase_labels"))
+                          + r")\s+\S{1,4})\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+    due_rx = re.compile(r"^(?:" + "|".join(re.escape(w) for w in phrases("deadline_field_labels")) + r")$",
+                        re.IGNORECASE)
     attendees = None
     for ln in lines:
         if cnt_rx.match(ln.body):
@@ -84,9 +104,26 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
             if m:
                 attendees = int(m.group(1).replace(".", ""))
                 break
+    activity = _event_name_from_title(title)
     for i, ln in enumerate(lines):
+        pm = phase_rx.match(ln.body) if ln.kind in ("num", "letter", "none") else None
+        if pm:
+            # "1. Đợt 1: Từ ngày 05/12/2025 đến ngày 20/02/2026:": a phase of the plan's activity
+            hits = find_dates(pm.group("rest"), default_year)
+            if hits:
+                s, e = _range(hits[0])
+                if e is None and len(hits) > 1 and re.match(r"\s*(?:đến|tới|[-–])\s*",
+                                                            pm.group("rest")[hits[0].end:hits[1].start]):
+                    e = _range(hits[1])[0]
+                base = ln.end - len(pm.group("rest"))
+                name = clean(pm.group("label") + " " + (activity[:1].lower() + activity[1:] if activity else ""))
+                out.append(EventItem(name, s, e, None, attendees, None, (base + hits[0].start, base + hits[0].end)))
+            continue
         if not time_rx.match(ln.body):
             continue
+        lm = _LABEL_COLON.match(ln.body)
+        if lm and due_rx.match(clean(lm.group("label"))):
+            continue  # "Thời gian hoàn thành: …" is a deadline, not an event
         kids = children(lines, i) if ln.kind != "none" else []
         location = None
         for cand in kids + lines[i + 1:i + 6]:
@@ -104,19 +141,32 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
         if own:
             h = own[0]
             s, e = _range(h)
-            out.append(EventItem(_event_name_from_title(title), s, e, location, attendees, recurrence,
-                                 (base + h.start, base + h.end)))
+            name = _parent_event_name(lines, i) or activity
+            out.append(EventItem(name, s, e, location, attendees, recurrence, (base + h.start, base + h.end)))
             continue
         for k in kids:
             m = _LABEL_COLON.match(k.body)
             if not m:
                 continue
-            hits = find_dates(m.group("rest"), default_year)
+            # "- Từ ngày 04/02/2026: Ban Thường trực … họp …" (the date is the label) or "- Khai mạc: 8 giờ …"
+            label_hits = find_dates(m.group("label"), default_year)
+            if label_hits:
+                hits, name, off = label_hits, clean(m.group("rest")), k.body_start
+            else:
+                hits, name = find_dates(m.group("rest"), default_year), clean(m.group("label"))
+                off = k.body_start + m.start("rest")
+                if hits and hits[0].start > 40:
+                    continue  # "Lưu ý: Việc tổ chức … từ ngày …": a remark that mentions dates
             if not hits:
                 continue
             s, e = _range(hits[0])
-            out.append(EventItem(clean(m.group("label")), s, e, location, attendees, recurrence, (k.start, k.end)))
-    return out
+            if e is None and len(hits) > 1 and hits[1].start - hits[0].end <= 4:
+                e = _range(hits[1])[0]  # "Từ ngày 05/02/2026 - 08/02/2026"
+            out.append(EventItem(name, s, e, location, attendees, recurrence,
+                                 (off + hits[0].start, off + hits[0].end)))
+    # a time heading and the time line under it can reach the same schedule lines: keep each once
+    seen: set[tuple[int, int]] = set()
+    return [e for e in out if not (e.span in seen or seen.add(e.span))]  # type: ignore[func-returns-value]
 
 
 def _range(h: DateHit) -> tuple[str, Optional[str]]:
@@ -136,26 +186,81 @@ class ParticipantItem:
     span: tuple[int, int]
 
 
+def _participant_parts(inline: str, base: int) -> list[tuple[str, Optional[str], int, int]]:
+    """'A; B; C (Chủ trì) và cử tri các thôn' -> [(name, role, start, end)], offsets from ``base``."""
+    chair_rx = phrase_regex("chair_labels")
+    prefix_rx = phrase_regex("participant_prefixes", anchored=True)
+    parts: list[tuple[int, int]] = []
+    pos = 0
+    for m in re.finditer(r";", inline):
+        parts.append((pos, m.start()))
+        pos = m.end()
+    parts.append((pos, len(inline)))
+    if len(parts) > 1:  # a list: its last item may end "… và Y"
+        s0, e0 = parts[-1]
+        # "và" before a lower-case word joins list items; before a capital it is inside a name
+        m = re.search(r"\s+và\s+(?=[a-zđà-ỹ])", inline[s0:e0])
+        if m:
+            parts[-1:] = [(s0, s0 + m.start()), (s0 + m.end(), e0)]
+    out = []
+    for s0, e0 in parts:
+        raw = inline[s0:e0]
+        role = None
+        rm = re.search(r"\(([^)]*)\)\s*[.;,]?\s*$", raw)
+        if rm and chair_rx.fullmatch(rm.group(1).strip()):
+            role = "chair"
+            raw = raw[:rm.start()]
+        pm = prefix_rx.match(raw)
+        lead = pm.end() if pm else 0
+        name = clean(raw[lead:])
+        if name:
+            name = name[:1].upper() + name[1:]
+            out.append((name, role, base + s0, base + e0))
+    return out
+
+
 def participants(lines: list[Line]) -> list[ParticipantItem]:
     label_rx = phrase_regex("participant_labels", anchored=True)
+    exact_rx = re.compile(r"^(?:" + "|".join(re.escape(w) for w in phrases("participant_exact_labels")) + r")$",
+                          re.IGNORECASE)
     group_rx = phrase_regex("participant_group_labels", anchored=True)
     chair_rx = phrase_regex("chair_labels", anchored=True)
     skip_rx = phrase_regex("participant_skip", anchored=True)
+    verb_rx = phrase_regex("coordinate_words")
     out: list[ParticipantItem] = []
+
+    def add(name: str, count: Optional[int], role: Optional[str], span: tuple[int, int]) -> None:
+        same = next((p for p in out if same_agency(p.name, name)), None)
+        if same is None:
+            out.append(ParticipantItem(name, count, role, span))
+        elif role and not same.role:
+            same.role = role
+
     for i, ln in enumerate(lines):
-        if ln.kind in ("none", "bullet") or not label_rx.match(ln.body):
+        m0 = _LABEL_COLON.match(ln.body)
+        exact = bool(m0 and exact_rx.match(clean(m0.group("label"))))
+        if not exact and (ln.kind == "none" or not label_rx.match(ln.body)):
             continue
-        kids = children(lines, i)
+        inline = _after_label(ln)
+        if ln.kind == "bullet" and not (inline and len(clean(m0.group("label")).split()) <= 5 if m0 else False):
+            continue
+        kids = children(lines, i) if ln.kind != "none" else []
         if any(k.kind not in ("none", "bullet") and label_rx.match(k.body) for k in kids):
             continue  # "III. THÀNH PHẦN, THỜI GIAN" holds "1. Thành phần tham dự": use the inner list
-        inline = _after_label(ln)
-        if not kids and inline:
-            for part in re.split(r";\s*", inline):
-                if clean(part):
-                    out.append(ParticipantItem(clean(part), None, None, (ln.start, ln.end)))
+        if (not kids or ln.kind == "bullet") and inline:
+            base = ln.end - len(inline)
+            for name, role, s0, e0 in _participant_parts(inline, base):
+                add(name, None, role, (s0, e0))
             continue
+        skipping = -1
         for j, k in enumerate(kids):
-            if k.kind == "none" or skip_rx.match(k.body):
+            if skipping >= 0 and rank(k) > skipping:
+                continue  # under "- Số lượng cử tri:": cases, not participants
+            skipping = -1
+            if k.kind == "none":
+                continue
+            if skip_rx.match(k.body):
+                skipping = rank(k)
                 continue
             body = k.body
             sub = children(kids, j)
@@ -166,14 +271,14 @@ def participants(lines: list[Line]) -> list[ParticipantItem]:
                 label, rest = clean(m.group("label")), clean(m.group("rest"))
                 if group_rx.match(label):
                     role = "chair" if chair_rx.match(label) else None
-                    out.append(ParticipantItem(rest, None, role, (k.start, k.end)))
+                    add(rest, None, role, (k.start, k.end))
                 else:
                     cm = re.search(r"(?:mỗi\s+\S+(?:\s+\S+)?\s+)(\d+)\s*(?:người|đại biểu|đồng chí)", rest)
-                    out.append(ParticipantItem(label, int(cm.group(1)) if cm else None, None, (k.start, k.end)))
+                    add(label, int(cm.group(1)) if cm else None, None, (k.start, k.end))
                 continue
             name = clean(body)
-            if name:
-                out.append(ParticipantItem(name, None, None, (k.start, k.end)))
+            if name and not verb_rx.search(name) and len(name.split()) <= 60:
+                add(name, None, None, (k.start, k.end))
     return out
 
 

@@ -84,10 +84,10 @@ def body_component(doc: Doc) -> Doc:
     items = worklist.labelled_items(lines, year) + worklist.table_items(doc.text, st.get("table_cells") or [], year)
     own = body.assignments(a, skip=[it.region for it in items])
     st["assignments"] = body.merge_work_items(own, items)
-    impl = {ln.idx for sec in body.implementation_sections(a) for ln in sec} if a.sections else set()
-    non_impl = [ln for ln in lines if ln.idx not in impl]
-    st["events"] = body.events(a, non_impl, st["header"].title, year)
-    st["participants"] = body.participants(non_impl)
+    # events and participants may be written anywhere in the body, implementation sections included
+    # ("- Thời gian: Dự kiến ngày 05/12/2025", "- Thành phần: …" under a work item)
+    st["events"] = body.events(a, lines, st["header"].title, year)
+    st["participants"] = body.participants(lines)
     st["deadlines"] = body.attribute_deadlines(body.deadlines(lines, year), items, st["assignments"], doc.text)
     return doc
 

@@ -561,8 +561,9 @@ def sentence_subject(text: str, at: int) -> Optional[str]:
     trong năm 2026'), or None when the sentence does not open with one."""
     window = text[max(0, at - 1500):at]
     item = r"\n\s*(?:[-–+•]|\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s"
-    # the sentence first; failing that, the paragraph (a new line that is indented, blank-separated or a list item)
-    for boundary in (r"[.;:!?](?=\s)|" + item, r"\n(?=[ \t]{2,}\S)|\n\s*\n|" + item):
+    # the sentence first; failing that, the paragraph (after a line that ends a sentence, an indented or
+    # blank-separated line, or a list item)
+    for boundary in (r"[.;:!?](?=\s)|" + item, r"[.;:!?][ \t]*\n|\n(?=[ \t]{2,}\S)|\n\s*\n|" + item):
         cut = 0
         for m in re.finditer(boundary, window):
             cut = m.end()

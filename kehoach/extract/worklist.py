@@ -76,7 +76,9 @@ def split_units(value: str) -> list[str]:
 
 def _split_coordinators(value: str) -> list[str]:
     out = []
-    for part in re.split(r";|\n|,\s*(?=[A-ZĐÀ-Ỹ])|\s+và\s+(?=[A-ZĐÀ-Ỹ])", value):
+    # a comma before a capital or before "các"/"những" (a new plural group) separates units;
+    # other commas stay inside one ("Các Sở, ban, ngành")
+    for part in re.split(r";|\n|,\s*(?=[A-ZĐÀ-Ỹ]|(?:các|những)\s)|\s+và\s+(?=[A-ZĐÀ-Ỹ])", value):
         p = clean(part)
         if p:
             out.append(p)

@@ -214,3 +214,32 @@ def test_target_group_label_012():
 def test_count_cases_are_not_participants_039():
     rec, _ = extracted("039")
     assert not any(p.name.startswith("Đối với nơi") for p in rec.participants)
+
+
+# --- layout text and numbered implementation headings ----------------------------------------------
+
+
+def test_number_broken_at_its_dash_is_one_number_013():
+    raw = quote("013", "- Tổ chức kiểm tra đúng trình tự, thủ tục theo Nghị định số 217/2025/NĐ-",
+                "CP ngày 05/8/2025 của Chính phủ Quy định về hoạt động kiểm tra chuyên ngành")
+    (ln,) = lines_of(raw)
+    assert "217/2025/NĐ-\nCP" in raw and ln.text.count("217/2025/NĐ- CP") == 1
+    rec, _ = extracted("013")
+    assert "217/2025/NĐ-CP" in [c.number for c in rec.references]
+
+
+@pytest.mark.parametrize("key, wrapped", [("013", True), ("052", True), ("031", False)])
+def test_hard_wrapped_text_is_recognised(key, wrapped):
+    from kehoach.extract.structure import looks_hard_wrapped
+    _, source = extracted(key)
+    assert looks_hard_wrapped(source.text) is wrapped
+
+
+def test_numbered_assignment_heading_without_roman_sections_013():
+    rec, _ = extracted("013")
+    # "4. Phân công nhiệm vụ" / "4.1. Ông. Hoàng Văn Thuân - Trưởng đoàn: Phụ trách chung; …"
+    names = [a.assignee for a in rec.assignments]
+    assert names[:2] == ["Ông. Hoàng Văn Thuân - Trưởng đoàn", "Ông. Đỗ Mạnh Cường - Phó Trưởng đoàn"]
+    # 016 "3. Tổ chức thực hiện" over paragraphs is an item, not a heading: its units stay assignees
+    rec16, _ = extracted("016")
+    assert len(rec16.assignments) >= 2

@@ -14,6 +14,7 @@ def extract_record(source: SourceText) -> PlanRecord:
     """Extract every field of the spec from ``source``."""
     from kehoach.extract.assemble import assemble
     from kehoach.extract.pipeline import COMPONENTS, EXT, get_nlp
+    from kehoach.extract.structure import looks_hard_wrapped
 
     nlp = get_nlp()
     doc = nlp.make_doc(source.text)
@@ -22,7 +23,7 @@ def extract_record(source: SourceText) -> PlanRecord:
                                      if b.kind == "cell" and b.table is not None and b.row is not None
                                      and b.col is not None],
                      # page layouts wrap paragraphs into visual lines
-                     "reflow": source.format == "pdf" or bool(source.pages)})
+                     "reflow": source.format == "pdf" or bool(source.pages) or looks_hard_wrapped(source.text)})
     for name in COMPONENTS:
         doc = nlp.get_pipe(name)(doc)
     rec = assemble(doc._.get(EXT), source)

@@ -302,6 +302,15 @@ def implementation_sections(a: Anatomy) -> list[list[Line]]:
     secs = [s.lines for s in a.sections if rx.search(s.title)]
     if secs:
         return secs
+    # a numbered heading of its own ("4. Phân công nhiệm vụ") where the plan has no roman sections
+    body_lines = a.body
+    for i, ln in enumerate(body_lines):
+        if ln.kind == "num" and rx.match(ln.body.strip()) and len(ln.body.split()) <= 8:
+            kids = children(body_lines, i)
+            if any(k.kind in ("num", "letter") for k in kids):  # "4.1. Ông …", not a paragraph under "3."
+                secs.append(kids)
+    if secs:
+        return secs
     # documents without a heading for it (công văn): numbered items of the body after the preamble
     if not a.sections:
         pre = {ln.idx for ln in a.preamble}

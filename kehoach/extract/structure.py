@@ -130,6 +130,8 @@ def _continues_wrapped(text: str, prev: list[int], cur: tuple[int, int], full: O
     cur_text = text[cur[0]:cur[1]].lstrip()
     if not prev_text or prev_text[-1] in ".;:!?" or _LABEL_START.match(cur_text):
         return False
+    if prev_text[-1] in "-/" and prev_text[-2:-1].isalnum() and re.match(r"[A-ZĐ0-9]", cur_text):
+        return True  # a document number broken at its dash: "Nghị định số 217/2025/NĐ-\nCP ngày …"
     if re.match(r"(?i)n[ơo]i\s+nh[ậa]n|kính gửi|căn cứ\b", cur_text):
         return False
     first = cur_text[:1]
@@ -323,3 +325,16 @@ def items(lines: list[Line], kinds: tuple[str, ...]) -> list[tuple[Line, list[Li
         elif out:
             out[-1][1].append(ln)
     return out
+
+
+def looks_hard_wrapped(text: str) -> bool:
+    """Whether plain text was wrapped at a fixed width (a page layout saved as text), so that
+    long lines continue on the next one: most lines are about as long as the longest ones,
+    and those are a printed line's width, not a paragraph's."""
+    lengths = sorted(len(x.strip()) for x in text.split("\n") if x.strip())
+    if len(lengths) < 20:
+        return False
+    p80 = lengths[int(len(lengths) * 0.8)]
+    if not 50 <= p80 <= 130:
+        return False
+    return sum(n >= 0.8 * p80 for n in lengths) / len(lengths) >= 0.4

@@ -338,12 +338,20 @@ def ingest(
                                                 show_default=False)],
     db: DbOption = DEFAULT_DB,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    max_size: Annotated[Optional[str], typer.Option(
+        metavar="SIZE", help="Skip (and log) files larger than this, e.g. 50MB (env KEHOACH_MAX_SIZE; "
+                             "default 200MB).")] = None,
+    max_pages: Annotated[Optional[int], typer.Option(
+        metavar="N", help="Skip (and log) documents with more pages (env KEHOACH_MAX_PAGES; default 1000).")] = None,
 ) -> None:
     """Read, extract and store documents in the database.
 
     Folders are searched recursively; hidden files and files of unsupported types
     are skipped. A file already stored (same content, by sha256) adds nothing. A file
     that cannot be read is logged in the `ingest_errors` table and the batch goes on.
+
+    A file over a per-file limit (size, pages, text length, OCR or conversion time;
+    see docs/reliability.md) is logged with stage "limit".
 
     Exit status: 0 when every file was stored or already present, 2 when some files
     failed, 1 on a usage error.
@@ -356,6 +364,12 @@ def ingest(
     from kehoach.pipeline import file_sha256, process_file
     from kehoach.store import has_document, record_ingest_error, store_record
 
+    from kehoach.limits import Limits
+
+    try:
+        limits = Limits.from_env().override(max_size=max_size, max_pages=max_pages)
+    except ValueError as e:
+        _fail(f"bad limit: {e}", "e.g. --max-size 50MB --max-pages 300")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}", "check the path")
@@ -388,7 +402,7 @@ def ingest(
                     progress.advance(task)
                     continue
                 try:
-                    record, source = process_file(f)
+                    record, source = process_file(f, limits)
                 except DocumentLoadError as e:
                     fail(f, e.reason, e.stage, e.hint or _load_hint(), sha)
                 except Exception as e:  # a bug in one file's extraction must not stop the batch

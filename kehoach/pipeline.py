@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Optional
 
 from kehoach.ingest import SourceText, read_document
+from kehoach.limits import Limits
 from kehoach.schema import PlanRecord
 
 
@@ -17,12 +19,19 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def process_file(path: str | Path) -> tuple[PlanRecord, SourceText]:
-    """Read and extract one file. Raises DocumentLoadError for unreadable input."""
+def process_file(path: str | Path, limits: Optional[Limits] = None) -> tuple[PlanRecord, SourceText]:
+    """Read and extract one file.
+
+    Args:
+        limits: per-file limits; default ``Limits.from_env()`` (see ``kehoach.limits``).
+
+    Raises:
+        DocumentLoadError: unreadable input; ``LimitExceeded`` (stage "limit") over a limit.
+    """
     from kehoach.extract import extract_record
 
     p = Path(path)
-    source = read_document(p)
+    source = read_document(p, limits)
     record = extract_record(source)
     record.source.path = str(p)
     record.source.sha256 = file_sha256(p)

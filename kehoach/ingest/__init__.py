@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kehoach.ingest.base import Block, DocumentLoadError, InputFormat, PageInfo, Reader, SourceText
+
+if TYPE_CHECKING:
+    from kehoach.limits import Limits
 
 # suffix -> "module:Class"; modules import lazily so `kehoach show` stays fast
 _READERS: dict[str, str] = {
@@ -40,18 +44,36 @@ def reader_for(path: Path) -> Reader:
     return getattr(importlib.import_module(mod), cls)()
 
 
-def read_document(path: str | Path) -> SourceText:
+def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceText:
     """Read any supported file into normalized SourceText.
 
+    Args:
+        path: the file.
+        limits: per-file limits (``kehoach.limits``); default: ``Limits.from_env()``.
+            Readers see them through ``kehoach.limits.current()``.
+
     Raises:
-        DocumentLoadError: the file is missing, unreadable, empty or of an unknown type.
+        DocumentLoadError: the file is missing, unreadable, empty or of an unknown type;
+            ``LimitExceeded`` (stage "limit") when it is over a limit.
     """
+    # imported here: kehoach.limits imports kehoach.ingest.base, which runs this module first
+    from kehoach.limits import using
+
     p = Path(path)
     if not p.exists():
         raise DocumentLoadError(p, "no such file", "open", hint="check the path")
     if p.is_dir():
         raise DocumentLoadError(p, "is a directory", "open", hint="use `kehoach ingest DIR` for folders")
-    st = reader_for(p).read(p)
+    with using(limits) as lim:
+        try:
+            size = p.stat().st_size
+        except OSError as e:
+            raise DocumentLoadError(p, f"cannot open: {e.strerror or e}", "open") from None
+        lim.check_size(p, size)
+        st = reader_for(p).read(p)
+        # every format, whatever its reader checked: the extractor's input is bounded
+        lim.check_pages(p, len(st.pages))
+        lim.check_chars(p, len(st.text))
     st.path = str(p)
     return st
 

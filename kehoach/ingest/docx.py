@@ -623,19 +623,31 @@ def _check_package(data: bytes, path: Path) -> None:
             if _has_dtd(head):
                 raise DocumentLoadError(path, f"refused: DOCTYPE/ENTITY declaration in {name} "
                                               "(not valid in Office XML; possible entity attack)", "parse")
+            if len(head) == _PROLOG_SCAN_BYTES and not _root_started(head):
+                # a DOCTYPE pushed past the scanned head by comments would go unseen
+                raise DocumentLoadError(path, f"refused: {name} has no root element in its first "
+                                              f"{_PROLOG_SCAN_BYTES // 1024} KB (padded XML prolog)", "parse")
 
 
 def _size(n: int) -> str:
     return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n} bytes"
 
 
-def _has_dtd(head: bytes) -> bool:
+def _ascii_head(head: bytes) -> bytes:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
-    else:
-        text = head
-    low = text.lower()
+        return head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    return head
+
+
+def _has_dtd(head: bytes) -> bool:
+    low = _ascii_head(head).lower()
     return b"<!doctype" in low or b"<!entity" in low
+
+
+def _root_started(head: bytes) -> bool:
+    """Whether the root element's start tag lies in ``head`` (comments and PIs skipped)."""
+    prolog = re.sub(rb"<!--.*?-->|<\?.*?\?>", b"", _ascii_head(head), flags=re.S)
+    return re.search(rb"<[A-Za-z_]", prolog) is not None
 
 
 def _load(data: bytes, path: Path):

@@ -429,10 +429,13 @@ class PdfReader(Reader):
             n_pages = len(pdf)
             if n_pages == 0:
                 raise DocumentLoadError(path, "PDF has no pages", "parse")
+            from kehoach.limits import current
+
+            current().check_pages(path, n_pages)  # before any page is read
             builder = TextBuilder()
             warnings: list[str] = []
             if truncated:
-                warnings.append("file looks truncated (no %%EOF at the end); text may be incomplete")
+                warnings.append("file looks truncated (no %EOF at the end); text may be incomplete")
             ocr_pages: list[int] = []
             garbled = broken = 0
             tables_seen = 0

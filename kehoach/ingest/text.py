@@ -41,6 +41,12 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a stray bad byte or two (a file cut and pasted together): keep the
+    # document and say so, rather than refuse it or read it as cp1258 mojibake
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= max(3, len(text) // 1000) and any(ord(ch) > 127 and ch != "\ufffd" for ch in text[:20000]):
+        return text, f"utf-8 with {bad} invalid byte sequence{'s' if bad != 1 else ''} replaced by U+FFFD"
     if b"\x00" in sample:
         raise DocumentLoadError(path, "binary content: not a text file (NUL bytes, not UTF-8/UTF-16)", "decode")
     text = data.decode("cp1258", errors="replace")
@@ -75,7 +81,15 @@ class TextReader(Reader):
         return {".txt": InputFormat.TXT, ".md": InputFormat.TXT, ".text": InputFormat.TXT}
 
     def read(self, path: Path) -> SourceText:
+        from kehoach.limits import LimitExceeded, current, format_size
+
+        limits = current()
         try:
+            # a character takes at most 4 bytes: a bigger file cannot fit max_chars, so it is not read
+            size = path.stat().st_size
+            if size > 4 * limits.max_chars:
+                raise LimitExceeded(path, "max_chars", f"text too long: a {format_size(size)} text file "
+                                                       f"(limit {limits.max_chars:,} characters)", limits)
             data = path.read_bytes()
         except OSError as e:
             raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None

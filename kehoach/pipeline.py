@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from kehoach.ingest import SourceText, read_document
@@ -17,13 +18,22 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def process_file(path: str | Path) -> tuple[PlanRecord, SourceText]:
-    """Read and extract one file. Raises DocumentLoadError for unreadable input."""
+def process_file(path: str | Path, timings: dict[str, float] | None = None) -> tuple[PlanRecord, SourceText]:
+    """Read and extract one file. Raises DocumentLoadError for unreadable input.
+
+    Args:
+        timings: when given, receives the seconds spent per stage ("read", "extract", "hash").
+    """
     from kehoach.extract import extract_record
 
     p = Path(path)
+    t0 = time.perf_counter()
     source = read_document(p)
+    t1 = time.perf_counter()
     record = extract_record(source)
+    t2 = time.perf_counter()
     record.source.path = str(p)
     record.source.sha256 = file_sha256(p)
+    if timings is not None:
+        timings.update(read=t1 - t0, extract=t2 - t1, hash=time.perf_counter() - t2)
     return record, source

@@ -339,6 +339,8 @@ def ingest(
         "--shards", metavar="DIR",
         help="With --dask: folder for the Parquet shards, on storage the workers share "
              "[default: DB.shards/ beside the database].")] = None,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Documents written per transaction (each document is whole in one).")] = 200,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Read, extract and store documents in the database.
@@ -382,7 +384,7 @@ def ingest(
                 summary = ingest_dask(paths, db, dask, shards, workers=workers, wait=wait, progress=progress,
                                       on_wait=waiting)
             else:
-                summary = ingest_paths(paths, db, IngestOptions(workers=n, wait=wait), progress, on_wait=waiting)
+                summary = ingest_paths(paths, db, IngestOptions(workers=n, wait=wait, batch_docs=batch_size), progress, on_wait=waiting)
     except StoreError as e:
         _fail(e.message, e.hint)
 

@@ -295,41 +295,30 @@ def _main(
     """
 
 
-def _is_hidden(name: str) -> bool:
-    # "~$name.docx" is the lock file Word leaves beside an open document
-    return name.startswith(".") or name.startswith("~$")
+class _IngestProgress:
+    """Rich progress for `kehoach ingest`: files done of the total, files/s, ETA, last file."""
 
+    def __init__(self, quiet: bool):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.text import Text
 
-def _collect(paths: Sequence[Path], suffixes: set[str]) -> tuple[list[tuple[Path, str]], int]:
-    """The files to ingest under ``paths`` (each with a short name to report it by) and the number skipped.
+        class Rate(ProgressColumn):
+            def render(self, task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:,.1f} files/s" if speed else "– files/s")
 
-    Folders are walked recursively; hidden folders are not entered, hidden
-    files and files with unsupported suffixes are skipped (and counted). A file
-    named explicitly is always tried: if its type is unsupported the reader says so.
-    """
-    files: list[tuple[Path, str]] = []
-    skipped = 0
-    for p in paths:
-        if p.is_dir():
-            for root, dirs, names in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
-                for name in sorted(names):
-                    f = Path(root) / name
-                    if _is_hidden(name) or f.suffix.lower() not in suffixes or not f.is_file():
-                        skipped += 1
-                        continue
-                    # "corpus/sub/x.pdf" rather than the full path: tables stay readable
-                    files.append((f, str(Path(p.resolve().name) / f.relative_to(p))))
-        else:
-            files.append((p, str(p)))
-    seen: set[Path] = set()
-    unique = []
-    for f, shown in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append((f, shown))
-    return unique, skipped
+        self.bar = Progress(TextColumn("{task.description}", style="bold"), BarColumn(), MofNCompleteColumn(),
+                            Rate(), TextColumn("ETA"), TimeRemainingColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.fields[file]}"),
+                            console=_console(stderr=True), disable=quiet, transient=True)
+        self.task = self.bar.add_task("ingest", total=None, file="")
+
+    def total(self, n: int) -> None:
+        self.bar.update(self.task, total=n)
+
+    def done(self, shown: str, status: str) -> None:
+        self.bar.update(self.task, advance=1, file=shown)
 
 
 @app.command()
@@ -337,6 +326,21 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files and folders (searched recursively).",
                                                 show_default=False)],
     db: DbOption = DEFAULT_DB,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", "-w", min=0, show_default="all cores",
+        help="Extraction processes (0: all in this process).")] = None,
+    wait: Annotated[bool, typer.Option(
+        "--wait", help="If another ingest is writing the database, wait for it instead of failing.")] = False,
+    dask: Annotated[Optional[str], typer.Option(
+        "--dask", metavar="ADDRESS",
+        help="Extract on a Dask cluster (scheduler address, or 'local' for a cluster on this machine); "
+             "results go through Parquet shards (see docs/scale.md).")] = None,
+    shards: Annotated[Optional[Path], typer.Option(
+        "--shards", metavar="DIR",
+        help="With --dask: folder for the Parquet shards, on storage the workers share "
+             "[default: DB.shards/ beside the database].")] = None,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Documents written per transaction (each document is whole in one).")] = 200,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     max_size: Annotated[Optional[str], typer.Option(
         metavar="SIZE", help="Skip (and log) files larger than this, e.g. 50MB (env KEHOACH_MAX_SIZE; "
@@ -347,8 +351,16 @@ def ingest(
     """Read, extract and store documents in the database.
 
     Folders are searched recursively; hidden files and files of unsupported types
-    are skipped. A file already stored (same content, by sha256) adds nothing. A file
-    that cannot be read is logged in the `ingest_errors` table and the batch goes on.
+    are skipped. Files are extracted by a pool of worker processes and stored in
+    batches, each document atomically. A re-run skips files whose path, size and
+    modification time are unchanged without reading them, re-extracts changed
+    files (their old rows are replaced) and retries files that failed. A file
+    whose content is already stored (same sha256) adds nothing. A file that cannot
+    be read is logged in the `ingest_errors` table and the batch goes on.
+
+    Lookups (`list`, `show`, `sql`, …) work while an ingest runs: the database is
+    opened only while a batch is written. A second ingest into the same database
+    is refused, or waits with --wait.
 
     A file over a per-file limit (size, pages, text length, OCR or conversion time;
     see docs/reliability.md) is logged with stage "limit".
@@ -356,80 +368,66 @@ def ingest(
     Exit status: 0 when every file was stored or already present, 2 when some files
     failed, 1 on a usage error.
 
-    Example: kehoach ingest corpus/ extra/plan.docx --db plans.duckdb
+    Example: kehoach ingest corpus/ extra/plan.docx --db plans.duckdb --workers 4
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from kehoach.batch import IngestOptions, default_workers, ingest_paths
+    from kehoach.store import StoreError
 
-    from kehoach.ingest import DocumentLoadError, supported_suffixes
-    from kehoach.pipeline import file_sha256, process_file
-    from kehoach.store import has_document, record_ingest_error, store_record
-
-    from kehoach.limits import Limits
+    from kehoach.limits import ENV_VARS, Limits
 
     try:
         limits = Limits.from_env().override(max_size=max_size, max_pages=max_pages)
     except ValueError as e:
         _fail(f"bad limit: {e}", "e.g. --max-size 50MB --max-pages 300")
-    missing = [str(p) for p in paths if not p.exists()]
+    # the Dask workers (other machines) read their limits from the environment: set it for this run only
+    saved_env = {var: os.environ.get(var) for var in ENV_VARS.values()}
+    for name, var in ENV_VARS.items():
+        os.environ[var] = str(getattr(limits, name))
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}", "check the path")
-    files, skipped = _collect(paths, set(supported_suffixes()))
-    con = _open_db(db, read_only=False)
+    if shards is not None and dask is None:
+        _fail("--shards only applies with --dask", "add --dask ADDRESS (or --dask local), or drop --shards")
+    n = default_workers() if workers is None else workers
 
-    stored = present = 0
-    failures: list[tuple[str, str, str, Optional[str]]] = []
+    def waiting(who: dict) -> None:
+        typer.echo(f"waiting for the ingest running as PID {who.get('pid', '?')} to finish…", err=True)
 
-    def fail(path: Path, reason: str, stage: str, hint: Optional[str], sha: Optional[str]) -> None:
-        failures.append((shown, stage, reason, hint))
-        record_ingest_error(con, path, reason, stage, hint, sha)
-
-    progress = Progress(TextColumn("{task.description}", style="bold"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), TextColumn("{task.fields[file]}"),
-                        console=_console(stderr=True), disable=quiet, transient=True)
+    progress = _IngestProgress(quiet)
     try:
-        with progress:
-            task = progress.add_task("ingest", total=len(files), file="")
-            for f, shown in files:
-                progress.update(task, file=shown)
-                try:
-                    sha = file_sha256(f)
-                except OSError as e:
-                    fail(f, e.strerror or str(e), "open", "check that the file is readable", None)
-                    progress.advance(task)
-                    continue
-                if has_document(con, sha):  # skip the extraction too, not just the insert
-                    present += 1
-                    progress.advance(task)
-                    continue
-                try:
-                    record, source = process_file(f, limits)
-                except DocumentLoadError as e:
-                    fail(f, e.reason, e.stage, e.hint or _load_hint(), sha)
-                except Exception as e:  # a bug in one file's extraction must not stop the batch
-                    fail(f, f"{type(e).__name__}: {e}", "extract",
-                         f"a bug in kehoach; `KEHOACH_DEBUG=1 kehoach extract {f}` shows the traceback", sha)
-                else:
-                    try:
-                        if store_record(con, record, source):
-                            stored += 1
-                        else:
-                            present += 1
-                    except Exception as e:
-                        fail(f, f"{type(e).__name__}: {e}", "store", "a bug in kehoach's store; please report it", sha)
-                progress.advance(task)
-    finally:
-        con.close()
+        with progress.bar:
+            if dask is not None:
+                from kehoach.batch.distributed import ingest_dask
 
-    typer.echo(f"stored {stored} new, {present} already present, {len(failures)} failed, "
-               f"{skipped} skipped (db: {db})")
-    if failures:
+                summary = ingest_dask(paths, db, dask, shards, workers=workers, wait=wait, progress=progress,
+                                      on_wait=waiting)
+            else:
+                summary = ingest_paths(paths, db, IngestOptions(workers=n, wait=wait, batch_docs=batch_size, limits=limits), progress, on_wait=waiting)
+    except StoreError as e:
+        _fail(e.message, e.hint)
+    finally:
+        for var, value in saved_env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+    typer.echo(f"stored {summary.stored} new, {summary.present} already present, {summary.failed} failed, "
+               f"{summary.skipped} skipped (db: {db})")
+    if summary.replaced or summary.unchanged:
+        typer.echo(f"{summary.unchanged} unchanged since the last run (not read again), "
+                   f"{summary.replaced} changed and re-extracted")
+    if summary.failures:
         from rich.table import Table
 
-        table = Table(title="Failed files", caption="full paths: kehoach sql \"SELECT * FROM ingest_errors\"",
-                      show_lines=True)
+        more = summary.failed - len(summary.failures)
+        caption = "full paths: kehoach sql \"SELECT * FROM ingest_errors\""
+        if more > 0:
+            caption = f"{more} more not shown; " + caption
+        table = Table(title="Failed files", caption=caption, show_lines=True)
         for header in ("file", "stage", "reason", "hint"):
             table.add_column(header, overflow="fold")
-        for path, stage, reason, hint in failures:
+        for path, stage, reason, hint in summary.failures:
             table.add_row(path, stage, reason, hint or "")
         _console().print(table)
         raise typer.Exit(2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -19,11 +20,13 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def process_file(path: str | Path, limits: Optional[Limits] = None) -> tuple[PlanRecord, SourceText]:
+def process_file(path: str | Path, limits: Optional[Limits] = None,
+                 timings: dict[str, float] | None = None) -> tuple[PlanRecord, SourceText]:
     """Read and extract one file.
 
     Args:
         limits: per-file limits; default ``Limits.from_env()`` (see ``kehoach.limits``).
+        timings: when given, receives the seconds spent per stage ("read", "extract", "hash").
 
     Raises:
         DocumentLoadError: unreadable input; ``LimitExceeded`` (stage "limit") over a limit.
@@ -31,8 +34,13 @@ def process_file(path: str | Path, limits: Optional[Limits] = None) -> tuple[Pla
     from kehoach.extract import extract_record
 
     p = Path(path)
+    t0 = time.perf_counter()
     source = read_document(p, limits)
+    t1 = time.perf_counter()
     record = extract_record(source)
+    t2 = time.perf_counter()
     record.source.path = str(p)
     record.source.sha256 = file_sha256(p)
+    if timings is not None:
+        timings.update(read=t1 - t0, extract=t2 - t1, hash=time.perf_counter() - t2)
     return record, source

@@ -341,7 +341,7 @@ def test_unreadable_file_is_an_open_error(tmp_path):
     assert r.returncode == 2, r.stdout + r.stderr
     assert "stored 1 new, 0 already present, 1 failed" in r.stdout
     rows = query(db, "SELECT path, stage, reason, hint FROM ingest_errors")
-    assert rows == [(str(locked), "open", "Permission denied", "check that the file is readable")]
+    assert rows == [(str(locked), "open", "cannot open: Permission denied", "check that the file is readable")]
 
 
 def test_unreadable_file_simulated(tmp_path, monkeypatch):
@@ -360,10 +360,12 @@ def test_unreadable_file_simulated(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(Path, "read_bytes", lambda self: real_read_bytes(self, guarded_open))
     db = tmp_path / "k.duckdb"
-    result = invoke("ingest", str(tmp_path), "--db", str(db), "--quiet")
+    # --workers 0: extraction in this process, where ``open`` is patched
+    result = invoke("ingest", str(tmp_path), "--db", str(db), "--quiet", "--workers", "0")
     assert result.exit_code == 2, result.output
     assert "stored 1 new, 0 already present, 1 failed" in result.stdout
-    assert query(db, "SELECT path, stage, reason FROM ingest_errors") == [(str(locked), "open", "Permission denied")]
+    assert query(db, "SELECT path, stage, reason FROM ingest_errors") == [
+        (str(locked), "open", "cannot open: Permission denied")]
 
 
 def real_read_bytes(path: Path, opener) -> bytes:

@@ -68,9 +68,15 @@ def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceTex
         try:
             size = p.stat().st_size
         except OSError as e:
-            raise DocumentLoadError(p, f"cannot open: {e.strerror or e}", "open") from None
+            raise DocumentLoadError(p, f"cannot open: {e.strerror or e}", "open",
+                                    hint="check that the file is readable") from None
         lim.check_size(p, size)
-        st = reader_for(p).read(p)
+        try:
+            st = reader_for(p).read(p)
+        except DocumentLoadError as e:
+            if e.stage == "open" and not e.hint:
+                e.hint = "check that the file is readable"
+            raise
         # every format, whatever its reader checked: the extractor's input is bounded
         lim.check_pages(p, len(st.pages))
         lim.check_chars(p, len(st.text))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from pathlib import Path
 
 import duckdb
@@ -12,17 +15,79 @@ from kehoach.store.migrations import MIGRATIONS, migrate, pending_migrations
 DEFAULT_DB = "kehoach.duckdb"
 
 
-def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# DuckDB lets one process write a database file, or several processes read it,
+# never both: the file lock is taken at connect time. `kehoach ingest` holds it
+# only while it writes a batch (kehoach.batch), so a lookup that finds it locked
+# waits a little and tries again rather than failing at once.
+_LOCKED = "Could not set lock on file"
+LOCK_TIMEOUT_ENV = "KEHOACH_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+
+def _lock_timeout(value: float | None) -> float:
+    if value is not None:
+        return value
+    try:
+        return float(os.environ.get(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def _connect_waiting(target: str, read_only: bool, lock_timeout: float | None) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retried while another process holds the file lock, up to the timeout."""
+    deadline = time.monotonic() + _lock_timeout(lock_timeout)
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only)
+        except duckdb.IOException as e:
+            if _LOCKED not in str(e) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def locked_error(target: str, e: Exception, lock_timeout: float | None = None) -> StoreError:
+    """A StoreError that says who holds the database and what to do."""
+    m = re.search(r"PID (\d+)", str(e))
+    pid = int(m.group(1)) if m else None
+    holder = f"process {pid}" if pid else "another process"
+    ingest = _ingest_holder(target)
+    if ingest and (pid is None or ingest.get("pid") == pid):
+        holder = f"kehoach ingest (PID {ingest.get('pid')}, started {ingest.get('started', '?')})"
+    waited = _lock_timeout(lock_timeout)
+    return StoreError(
+        f"database {target} is locked by {holder}; gave up after waiting {waited:g} s",
+        f"DuckDB allows one writing process at a time and no readers while it writes; "
+        f"try again when it is done, or set {LOCK_TIMEOUT_ENV}=SECONDS to wait longer",
+    )
+
+
+def _ingest_holder(target: str) -> dict | None:
+    """What the ingest lock file beside the database says (kehoach.batch.lock), if anything."""
+    import json
+
+    try:
+        return json.loads(Path(target + ".lock").read_text(encoding="utf-8") or "null")
+    except (OSError, ValueError):
+        return None
+
+
+def connect(path: str | Path = DEFAULT_DB, read_only: bool = False,
+            lock_timeout: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the store, creating and migrating it when opened for writing.
 
     Args:
         path: the database file, or ``":memory:"``.
         read_only: open for lookups only; the file must exist and be up to date.
+        lock_timeout: seconds to keep trying while another process holds the
+            file (default ``$KEHOACH_LOCK_TIMEOUT`` or 10).
 
     Raises:
         DatabaseNotFoundError: read_only and the file does not exist.
         SchemaOutdatedError: read_only and migrations are pending.
-        StoreError: the file is locked by a writer or is not a DuckDB database.
+        StoreError: the file stayed locked by another process for ``lock_timeout``
+            seconds (the message names it), or is not a DuckDB database.
 
     Example:
         >>> con = connect(":memory:")
@@ -39,11 +104,13 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
     if not in_memory and not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(target, read_only=read_only and not in_memory)
+        con = _connect_waiting(target, read_only and not in_memory, lock_timeout)
     except duckdb.IOException as e:
-        # another process holds the write lock, or the file is not DuckDB
+        if _LOCKED in str(e):
+            raise locked_error(target, e, lock_timeout) from e
+        # the file is not DuckDB, or cannot be read
         raise StoreError(f"cannot open {target}: {e}",
-                         "wait for the other kehoach process to finish, or pass another --db") from e
+                         "check that --db names a kehoach database") from e
     except duckdb.Error as e:
         raise StoreError(f"cannot open {target}: {e}", "check that --db names a kehoach database") from e
     if read_only and not in_memory:

@@ -233,9 +233,42 @@ _OBLIGATIONS_VIEW = (
     """,
 )
 
+_INGEST_FILES = (
+    # The bulk ingest's memory of each file it has seen (kehoach.batch): a re-run
+    # skips a file whose path, size and mtime are unchanged without reading it,
+    # re-extracts a changed one (its old document's rows are replaced) and
+    # retries a failed one. One row per path; ingest_errors keeps every attempt.
+    """
+    CREATE TABLE ingest_files (
+        path VARCHAR PRIMARY KEY,     -- absolute, as walked (symbolic links not resolved)
+        size BIGINT,
+        mtime_ns BIGINT,              -- st_mtime_ns when the file was read
+        sha256 VARCHAR,               -- of the bytes read, when they could be read
+        doc_id VARCHAR,               -- the stored document; NULL when the file failed
+        status VARCHAR NOT NULL CHECK (status IN ('stored', 'failed')),
+        reason VARCHAR,               -- why it failed (also logged in ingest_errors)
+        stage VARCHAR,
+        updated_at TIMESTAMP          -- UTC
+    )
+    """,
+    # documents stored before this table existed count as stored files, so the
+    # first re-run after upgrading does not read them all again (file_mtime has
+    # microsecond precision; the resume check allows for that)
+    """
+    INSERT INTO ingest_files
+    SELECT path, any_value(file_size), any_value(epoch_us(file_mtime)) * 1000, any_value(id), any_value(id),
+           'stored', NULL, NULL, any_value(ingested_at)
+    FROM documents
+    WHERE path IS NOT NULL AND file_size IS NOT NULL AND file_mtime IS NOT NULL
+    GROUP BY path
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial_schema", _INITIAL_SCHEMA),
     Migration("0002_obligations_view", _OBLIGATIONS_VIEW),
+    # named apart from the store's own 0003_* migrations; renumber at merge
+    Migration("0003_ingest_files", _INGEST_FILES),
 )
 
 
@@ -273,7 +306,7 @@ def migrate(con) -> list[str]:
     Example:
         >>> import duckdb
         >>> migrate(duckdb.connect(":memory:"))
-        ['0001_initial_schema', '0002_obligations_view']
+        ['0001_initial_schema', '0002_obligations_view', '0003_ingest_files']
     """
     _ensure_table(con)
     done = set(applied_migrations(con))

@@ -26,6 +26,24 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+class RowSink:
+    """Collects the rows ``_write`` would insert, table by table, instead of inserting them.
+
+    The bulk ingest (``kehoach.batch``) builds a document's rows in a worker
+    process with the same code as ``store_record`` and writes many documents'
+    rows at once in the main process.
+    """
+
+    def __init__(self) -> None:
+        self.tables: dict[str, tuple[tuple[str, ...], list[tuple]]] = {}
+
+    def add(self, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+        cols, kept = self.tables.setdefault(table, (tuple(columns), []))
+        if cols != tuple(columns):
+            raise ValueError(f"{table}: rows with columns {columns} after {cols}")
+        kept.extend(tuple(r) for r in rows)
+
+
 def _insert(con, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
     """Insert ``rows`` with bound parameters, many rows per statement.
 
@@ -35,6 +53,9 @@ def _insert(con, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) 
     ``executemany``, which runs the statement once per row.
     """
     if not rows:
+        return
+    if isinstance(con, RowSink):  # bulk ingest: rows are collected, then written in batches
+        con.add(table, columns, rows)
         return
     row_sql = "(" + ", ".join("?" * len(columns)) + ")"
     per_chunk = max(1, _MAX_PARAMS // len(columns))
@@ -268,3 +289,16 @@ def record_ingest_error(con, path: str | Path, reason: str, stage: str, hint: Op
     """Log a file that could not be ingested (one row per failed attempt)."""
     _insert(con, "ingest_errors", ("path", "sha256", "reason", "stage", "hint", '"at"'),
             [(os.path.abspath(path), sha256, reason, stage, hint, _utcnow())])
+
+
+def document_rows(record: "PlanRecord", source_text: Optional["SourceText"] = None) -> RowSink:
+    """The rows ``store_record`` would write for ``record``, per table, without a database.
+
+    Example:
+        >>> record, source = process_file("plan.docx")   # doctest: +SKIP
+        >>> sorted(document_rows(record, source).tables)  # doctest: +SKIP
+        ['assignment_coordinators', 'assignments', 'citations', ...]
+    """
+    sink = RowSink()
+    _write(sink, document_id(record), record, source_text)
+    return sink

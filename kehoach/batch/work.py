@@ -1,0 +1,115 @@
+"""What a worker does with one file: read, extract, build the rows to store.
+
+Runs in a worker process (``kehoach.batch.pool``), in a Dask task
+(``kehoach.batch.distributed``) or in-process; it never opens the database, so
+any number of workers can run while one writer owns the store. The result is
+plain picklable data: the rows per table, or the error with its stage.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass
+class FileJob:
+    """A file to process, with the stat the resume check used."""
+
+    path: str
+    shown: str
+    size: Optional[int] = None
+    mtime_ns: Optional[int] = None
+    limits: Optional[Any] = None  # kehoach.limits.Limits; None: from the environment
+
+
+@dataclass
+class FileResult:
+    """The outcome of one file.
+
+    Attributes:
+        status: "ok" (``tables`` holds the rows) or "error" (``reason``/``stage``/``hint``).
+        doc_id: the sha256 of the file's bytes, when it could be read.
+        tables: table -> (columns, rows), as ``store_record`` would insert them.
+        timings: seconds per stage: read, extract, hash, rows.
+    """
+
+    job: FileJob
+    status: str
+    doc_id: Optional[str] = None
+    tables: dict[str, tuple[tuple[str, ...], list[tuple]]] = field(default_factory=dict)
+    reason: Optional[str] = None
+    stage: Optional[str] = None
+    hint: Optional[str] = None
+    format: Optional[str] = None
+    pages: Optional[int] = None
+    chars: Optional[int] = None
+    timings: dict[str, float] = field(default_factory=dict)
+    worker: int = 0
+
+    @property
+    def nrows(self) -> int:
+        return sum(len(rows) for _, rows in self.tables.values())
+
+
+def load_hint() -> str:
+    from kehoach.ingest import supported_suffixes
+
+    return f"check that it is a readable document of a supported type ({', '.join(supported_suffixes())})"
+
+
+def warm_up() -> None:
+    """Load what every file needs once per process: the spaCy pipeline and the readers."""
+    from kehoach.extract.pipeline import get_nlp
+    from kehoach.ingest import supported_suffixes
+    from kehoach.ingest import reader_for
+    from pathlib import Path
+
+    get_nlp()
+    for suffix in supported_suffixes():
+        try:
+            reader_for(Path("x" + suffix))
+        except Exception:  # a reader whose optional library is missing fails on its own files only
+            pass
+
+
+def process_job(job: FileJob) -> FileResult:
+    """Read, extract and turn one file into rows; never raises for bad input or extractor bugs."""
+    from kehoach.ingest import DocumentLoadError
+    from kehoach.pipeline import file_sha256, process_file
+    from kehoach.store.writer import document_rows
+
+    timings: dict[str, float] = {}
+    pid = os.getpid()
+    try:
+        record, source = process_file(job.path, job.limits, timings=timings)
+    except DocumentLoadError as e:
+        return FileResult(job, "error", _sha_or_none(job.path, file_sha256), reason=e.reason, stage=e.stage,
+                          hint=e.hint or load_hint(), timings=timings, worker=pid)
+    except MemoryError:
+        return FileResult(job, "error", None, reason="out of memory while extracting", stage="extract",
+                          hint="the file is too large for this machine; split it or raise the memory limit",
+                          timings=timings, worker=pid)
+    except Exception as e:  # a bug on one file must not stop the batch
+        return FileResult(job, "error", _sha_or_none(job.path, file_sha256), reason=f"{type(e).__name__}: {e}",
+                          stage="extract",
+                          hint=f"a bug in kehoach; `KEHOACH_DEBUG=1 kehoach extract {job.path}` shows the traceback",
+                          timings=timings, worker=pid)
+    t = time.perf_counter()
+    try:
+        sink = document_rows(record, source)
+    except Exception as e:
+        return FileResult(job, "error", record.source.sha256, reason=f"{type(e).__name__}: {e}", stage="store",
+                          hint="a bug in kehoach's store; please report it", timings=timings, worker=pid)
+    timings["rows"] = time.perf_counter() - t
+    return FileResult(job, "ok", record.source.sha256, tables=sink.tables, format=source.format,
+                      pages=len(source.pages) or None, chars=len(source.text), timings=timings, worker=pid)
+
+
+def _sha_or_none(path: str, file_sha256) -> Optional[str]:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None

@@ -385,10 +385,13 @@ def _place_agency(core: str, head_entry: dict, context: Context) -> tuple[str, O
         level = _place_level(place)
         if place.proper:
             return core, level, _place_text(place)
-        if place.unit.lower() == "thành phố" and not context.locality("huyen") and context.locality("tinh"):
-            level = "tinh"
-        elif place.unit.lower() == "thành phố" and place.unit[:1].isupper() and not context.locality("huyen"):
-            level = "tinh"  # "Ủy ban nhân dân Thành phố" in a district's plan: the centrally-run city
+        if place.unit.lower() == "thành phố":
+            # a bare "Thành phố" is the issuer's own city only where the issuer is a
+            # district-level city; in a quận's or huyện's plan it is the province-level
+            # city above it ("Ủy ban nhân dân Thành phố" in seed 001, Quận 12)
+            district = context.locality("huyen")
+            own_city = district is not None and _ci(district).startswith("thành phố")
+            level = "huyen" if own_city else "tinh"
         known = context.locality(level)
         if known is None:
             return core, level, None

@@ -341,7 +341,8 @@ _OBLIGATIONS_V2 = (
             a.assignee AS lead_assignee,
             d.issuer_agency_id,
             ia.name AS issuer_agency,
-            d.issued_date_start AS plan_issued_start
+            d.issued_date_start AS plan_issued_start,
+            d.ingested_at AS plan_ingested_at
         FROM assignments a
         JOIN documents d ON d.id = a.doc_id
         LEFT JOIN tasks t ON t.assignment_id = a.id

@@ -37,6 +37,15 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+class CalendarFormat(str, Enum):
+    """Row output, or an iCalendar file of the dated rows (obligations, events, deadlines)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    ics = "ics"
+
+
 class ReportFormat(str, Enum):
     """For output that is one document or one report, not rows (extract, eval)."""
 
@@ -477,9 +486,10 @@ def show(
     format: FormatOption = OutputFormat.table,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Show one stored plan: its header, legal bases, assignments with tasks, and deadlines.
+    """Show one stored plan: header, sections, legal bases, events, assignments with tasks, deadlines.
 
-    json prints the stored record; csv prints one row per task.
+    The table gives each fact's span (character offsets into the stored text) and
+    page; json prints the stored record; csv prints one row per task.
 
     Example: kehoach show 4639/KH-UBND-NV
     """
@@ -503,7 +513,9 @@ def show(
                              (t or a)["span_start"], (t or a)["span_end"], (t or a)["page"]))
         _emit(Rows(columns, rows), format)
     else:
-        _render_record(found["record"], header_extra=[("id", doc["id"]), ("file", doc["path"])])
+        from kehoach.cli_crossplan import render_stored
+
+        render_stored(found)
 
 
 @app.command("list")
@@ -530,7 +542,9 @@ def list_documents(
 
 _OBLIGATION_OUTPUT = ("plan_number", "plan_issued_date", "issuer", "assignee", "assignee_normalized", "role",
                       "request", "coordinators", "task", "deadline", "due_start", "due_end", "plan_title",
-                      "doc_id", "span_start", "span_end", "page")
+                      "doc_id", "span_start", "span_end", "page", "agency", "agency_level", "agency_locality",
+                      "lead_assignee", "issuer_agency", "deadline_precision", "deadline_inferred",
+                      "deadline_recurrence", "agency_id", "issuer_agency_id")
 
 
 @app.command()
@@ -545,17 +559,31 @@ def obligations(
         "--overdue", help="Only deadlines wholly past on --as-of (default today).")] = False,
     as_of: Annotated[Optional[str], typer.Option(
         metavar="YYYY-MM-DD", help="The day --overdue is judged on.")] = None,
-    format: FormatOption = OutputFormat.table,
+    issuer: Annotated[Optional[str], typer.Option(
+        help="Only plans issued by this agency (same matching as --agency).")] = None,
+    year: Annotated[Optional[int], typer.Option(help="Only deadlines that may fall in this year.")] = None,
+    role: Annotated[Optional[list[str]], typer.Option(
+        "--role", help="lead, responsible, coordinate (one row per coordinator), assignee (lead or "
+                       "responsible) or any; repeatable. Default: the assignee's row of each task.")] = None,
+    format: Annotated[CalendarFormat, typer.Option(
+        "--format", "-f", case_sensitive=False,
+        help="table, json, csv, or ics (an iCalendar file of the deadlines, RFC 5545).")] = CalendarFormat.table,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", metavar="FILE", help="With --format ics: write the calendar here (default: stdout).")] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Who must do what by when: one row per task of every stored plan.
 
     Rows are sorted by due date, then plan number; tasks without a deadline come last.
     A deadline as coarse as a month or quarter counts for every day it covers.
+    --agency and --issuer match the agency registry (abbreviations, case, diacritics
+    and tone placement ignored) as well as the names as written.
 
     Example: kehoach obligations --agency "Sở Nội vụ" --overdue --as-of 2020-08-01
     """
+    from kehoach.cli_crossplan import emit_rows
     from kehoach.store import obligations as find_obligations
+    from kehoach.store.ics import obligations_calendar
 
     before = _parse_day(due_before, "--due-before")
     after = _parse_day(due_after, "--due-after")
@@ -564,40 +592,65 @@ def obligations(
         _fail("--as-of only applies with --overdue", "add --overdue, or drop --as-of")
     if agency is not None and not agency.strip():
         _fail("--agency is empty", "give part of the assignee's name, e.g. --agency \"Sở Nội vụ\"")
+    if issuer is not None and not issuer.strip():
+        _fail("--issuer is empty", "give part of the issuer's name, e.g. --issuer \"UBND tỉnh Lào Cai\"")
     con = _open_db(db)
     try:
         rows = find_obligations(con, agency=agency, due_before=before, due_after=after,
-                                overdue_as_of=(as_of_day or date.today()) if overdue else None)
+                                overdue_as_of=(as_of_day or date.today()) if overdue else None,
+                                issuer=issuer, year=year, roles=role)
     except ValueError as e:
-        _fail(str(e), "give part of the assignee's name, e.g. --agency \"Sở Nội vụ\"")
+        _fail(str(e), "give part of the agency's name, e.g. --agency \"Sở Nội vụ\"; roles: lead, responsible, "
+                      "coordinate, assignee, any")
     finally:
         con.close()
-    _emit(rows, format, columns=_OBLIGATION_OUTPUT,
-          table_columns=[("plan_number", "plan"), ("assignee", "assignee"), ("role", "role"),
-                         ("task", "task"), ("deadline", "deadline")],
-          empty="no obligations match")
+    emit_rows(rows, format, out, obligations_calendar, columns=_OBLIGATION_OUTPUT,
+              table_columns=[("plan_number", "plan"), ("assignee", "assignee"), ("role", "role"),
+                             ("task", "task"), ("deadline", "deadline")],
+              empty="no obligations match")
 
 
 @app.command()
 def cites(
-    number: Annotated[str, typer.Argument(help="The cited document's number, e.g. 04/2012/TT-BNV.",
-                                          show_default=False)],
+    number: Annotated[Optional[str], typer.Argument(
+        metavar="KEY", help="The cited document's number (04/2012/TT-BNV), or TYPE|DATE for one cited "
+                            "without a number (\"Luật|2022-11-10\").", show_default=False)] = None,
+    top: Annotated[Optional[int], typer.Option(
+        "--top", min=1, help="Instead: the N most-cited documents.")] = None,
     format: FormatOption = OutputFormat.table,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Which stored plans cite a document, as a legal basis or a reference.
+    """Which stored plans cite a document, as a legal basis or a reference; or the most cited.
 
-    Numbers match ignoring case, spaces and đ/d.
+    Numbers match ignoring case, spaces and đ/d. cited_doc_id names the cited
+    document where it is stored too.
 
-    Example: kehoach cites 04/2012/TT-BNV
+    Example: kehoach cites 04/2012/TT-BNV; kehoach cites --top 10
     """
     from kehoach.store import cites as find_cites
 
-    if not number.strip():
-        _fail("the number is empty", "give the cited document's number, e.g. 04/2012/TT-BNV")
+    if top is not None:
+        if number is not None:
+            _fail("give a KEY or --top, not both", "kehoach cites 04/2012/TT-BNV, or kehoach cites --top 10")
+        from kehoach.store.lookups import top_cited
+
+        con = _open_db(db)
+        rows = top_cited(con, top)
+        con.close()
+        _emit(rows, format, table_columns=[("cited_number", "number"), ("cited_type", "type"),
+                                           ("citing_plans", "citing plans"), ("as_legal_basis", "as basis"),
+                                           ("as_reference", "as reference"), ("cited_doc_id", "stored as")],
+              empty="no citations stored")
+        return
+    if number is None or not number.strip():
+        _fail("the number is empty", "give the cited document's number, e.g. 04/2012/TT-BNV, or --top N")
     con = _open_db(db)
-    rows = find_cites(con, number)
-    con.close()
+    try:
+        rows = find_cites(con, number)
+    except ValueError as e:
+        _fail(str(e), "give the cited document's number, e.g. 04/2012/TT-BNV")
+    finally:
+        con.close()
     _emit(rows, format, table_columns=[("plan_number", "plan"), ("plan_title", "title"), ("kind", "kind"),
                                        ("relation", "relation"), ("cited_number", "cited as")],
           empty=f"no stored plan cites {number}")
@@ -687,6 +740,10 @@ def evaluate_command(
         for name, lines in (result.get("notes") or {}).items():
             for line in lines:
                 typer.echo(f"{name}: {line}", err=True)
+
+
+# the cross-plan commands (agencies, cited-by, search, events, deadlines, export)
+from kehoach import cli_crossplan  # noqa: E402,F401  (registers its commands on app)
 
 
 def main() -> None:

@@ -64,8 +64,8 @@ class ArrowInserter:
         return self._types[table]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-               replace: bool = False) -> None:
-        """``INSERT [OR REPLACE] INTO table (columns) SELECT … FROM`` an Arrow table of ``rows``."""
+               replace: bool = False, ignore: bool = False) -> None:
+        """``INSERT [OR REPLACE | OR IGNORE] INTO table (columns) SELECT … FROM`` an Arrow table of ``rows``."""
         if not rows:
             return
         import pyarrow as pa
@@ -81,10 +81,14 @@ class ArrowInserter:
         cols = ", ".join(_ident(n) for n in names)
         self.con.register(view, data)
         try:
-            verb = "INSERT OR REPLACE" if replace else "INSERT"
+            verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE" if ignore else "INSERT"
             self.con.execute(f"{verb} INTO {_ident(table)} ({cols}) SELECT {cols} FROM {view}")
         finally:
             self.con.unregister(view)
+
+
+# tables whose rows are shared between documents -> number of leading primary-key columns
+SHARED_TABLES = {"agencies": 1, "agency_aliases": 2}
 
 
 def doc_tables(con) -> list[str]:
@@ -215,6 +219,11 @@ def _write(con, inserter: ArrowInserter, results: Sequence[FileResult]) -> list[
     order = sorted(tables, key=lambda t: (t != "documents", t))
     for table in order:
         cols, rows = tables[table]
+        if table in SHARED_TABLES:  # rows many documents share (agencies): each key once, known ones kept
+            width = SHARED_TABLES[table]
+            rows = list({tuple(r[:width]): r for r in rows}.values())
+            inserter.insert(table, cols, rows, ignore=True)
+            continue
         inserter.insert(table, cols, rows)
     inserter.insert("ingest_files", STATE_COLUMNS, list(states.values()), replace=True)
     inserter.insert("ingest_errors", ERROR_COLUMNS, errors)

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable, Optional
 
 
 @dataclass(frozen=True)
 class Migration:
+    """A named schema change: SQL statements, then an optional Python step (a backfill).
+
+    Both run in the migration's transaction.
+    """
+
     name: str
     statements: tuple[str, ...]
+    run: Optional[Callable[..., None]] = None
 
 
 _SPAN = "span_start INTEGER, span_end INTEGER, page INTEGER"
@@ -233,6 +240,177 @@ _OBLIGATIONS_VIEW = (
     """,
 )
 
+_AGENCY_REGISTRY = (
+    # id = agency_id(key): a hash of the key, the same in every database
+    """
+    CREATE TABLE agencies (
+        id VARCHAR PRIMARY KEY,
+        key VARCHAR NOT NULL,         -- agencies.name_key(name): folded, abbreviations written out
+        name VARCHAR NOT NULL,        -- canonical full name, NFC, with its locality
+        kind VARCHAR NOT NULL CHECK (kind IN ('agency', 'group', 'person', 'other')),
+        level VARCHAR CHECK (level IN ('trung_uong', 'tinh', 'huyen', 'xa')),
+        locality VARCHAR,             -- "tỉnh Lào Cai", "Quận 12", "xã Lương Minh"
+        head VARCHAR,                 -- the head word the name begins with ("sở", "ủy ban nhân dân")
+        parent_id VARCHAR,            -- internal units, persons and posts: the issuing agency
+        name_folded VARCHAR           -- keys.fold(name)
+    )
+    """,
+    # every written form seen for an agency (as written and canonical), by its key
+    """
+    CREATE TABLE agency_aliases (
+        agency_id VARCHAR NOT NULL,
+        alias_key VARCHAR NOT NULL,   -- agencies.name_key(alias)
+        alias VARCHAR,
+        PRIMARY KEY (agency_id, alias_key)
+    )
+    """,
+    "ALTER TABLE documents ADD COLUMN issuer_agency_id VARCHAR",
+    "ALTER TABLE assignments ADD COLUMN agency_id VARCHAR",
+    "ALTER TABLE assignment_coordinators ADD COLUMN agency_id VARCHAR",
+    "ALTER TABLE participants ADD COLUMN agency_id VARCHAR",
+    "ALTER TABLE citations ADD COLUMN issuer_agency_id VARCHAR",
+    "ALTER TABLE deadlines ADD COLUMN assignee_agency_ids VARCHAR[]",
+)
+
+
+def _backfill_agencies(con) -> None:
+    from kehoach.store.agencies import _migration_backfill
+
+    _migration_backfill(con)
+
+
+# the deadline a row is due by, written once for the two views below
+_DUE = """
+        CASE WHEN t.assignment_id IS NULL THEN a.deadline ELSE t.deadline END AS deadline,
+        CASE WHEN t.assignment_id IS NULL THEN a.deadline_start ELSE t.due_start END AS due_start,
+        CASE WHEN t.assignment_id IS NULL THEN a.deadline_end ELSE t.due_end END AS due_end"""
+
+_OBLIGATIONS_V2 = (
+    # how precise a partial ISO date is (spec "Values": dates)
+    r"""
+    CREATE MACRO date_precision(v) AS CASE
+        WHEN v IS NULL THEN NULL
+        WHEN contains(v, '/') THEN 'range'
+        WHEN regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?') THEN 'time'
+        WHEN regexp_full_match(v, '\d{4}-\d{2}-\d{2}') THEN 'day'
+        WHEN regexp_full_match(v, '\d{4}-\d{1,2}') THEN 'month'
+        WHEN regexp_full_match(v, '\d{4}-Q[1-4]') THEN 'quarter'
+        WHEN regexp_full_match(v, '\d{4}-H[12]') THEN 'half'
+        WHEN regexp_full_match(v, '\d{4}') THEN 'year'
+    END
+    """,
+    # One row per task (an assignment without tasks: one row, task NULL), its
+    # assignee's role. The columns of 0002 are kept, in their order, then new ones.
+    # Coordinators and deadline flags are correlated subqueries rather than
+    # CTEs over whole tables, so that DuckDB looks up only the rows a filtered
+    # query needs.
+    f"""
+    CREATE OR REPLACE VIEW obligations AS
+    SELECT *,
+        date_precision(deadline) AS deadline_precision,
+        coalesce((SELECT bool_or(dl.inferred) FROM deadlines dl
+                  WHERE dl.doc_id = o.doc_id AND dl.date = o.deadline), false) AS deadline_inferred,
+        (SELECT min(dl.recurrence) FROM deadlines dl
+         WHERE dl.doc_id = o.doc_id AND dl.date = o.deadline) AS deadline_recurrence
+    FROM (
+        SELECT
+            d.id AS doc_id,
+            d.number AS plan_number,
+            d.issued_date AS plan_issued_date,
+            d.issuer,
+            d.title AS plan_title,
+            a.id AS assignment_id,
+            a.ordinal AS assignment_ordinal,
+            a.assignee,
+            a.assignee_normalized,
+            a.assignee_folded,
+            a.assignee_normalized_folded,
+            a.role,
+            a.request,
+            coalesce((SELECT list(c.name ORDER BY c.ordinal) FROM assignment_coordinators c
+                      WHERE c.assignment_id = a.id), []::VARCHAR[]) AS coordinators,
+            t.ordinal AS task_ordinal,
+            t.text AS task,{_DUE},
+            coalesce(t.span_start, a.span_start) AS span_start,
+            coalesce(t.span_end, a.span_end) AS span_end,
+            coalesce(t.page, a.page) AS page,
+            a.agency_id,
+            ag.name AS agency,
+            ag.level AS agency_level,
+            ag.locality AS agency_locality,
+            a.assignee AS lead_assignee,
+            d.issuer_agency_id,
+            ia.name AS issuer_agency,
+            d.issued_date_start AS plan_issued_start,
+            d.ingested_at AS plan_ingested_at
+        FROM assignments a
+        JOIN documents d ON d.id = a.doc_id
+        LEFT JOIN tasks t ON t.assignment_id = a.id
+        LEFT JOIN agencies ag ON ag.id = a.agency_id
+        LEFT JOIN agencies ia ON ia.id = d.issuer_agency_id
+    ) o
+    """,
+    # One row per task and party: the assignee's row (as in obligations) and
+    # one row per coordinator, role 'coordinate', the assignee kept in lead_assignee.
+    """
+    CREATE VIEW obligation_parties AS
+    SELECT * FROM obligations
+    UNION ALL
+    SELECT o.* REPLACE (
+        c.name AS assignee, c.name_normalized AS assignee_normalized, c.name_folded AS assignee_folded,
+        c.name_folded AS assignee_normalized_folded, 'coordinate' AS role, c.agency_id AS agency_id,
+        ag.name AS agency, ag.level AS agency_level, ag.locality AS agency_locality)
+    FROM obligations o
+    JOIN assignment_coordinators c ON c.assignment_id = o.assignment_id
+    LEFT JOIN agencies ag ON ag.id = c.agency_id
+    """,
+    # a citation, its citing plan, and the cited plan where that one is stored too
+    """
+    CREATE VIEW citation_links AS
+    SELECT
+        c.doc_id AS citing_doc_id,
+        d.number AS citing_number,
+        d.title AS citing_title,
+        d.issued_date AS citing_issued_date,
+        d.issued_date_start AS citing_issued_start,
+        c.kind, c.ordinal, c.relation, c.doc_type, c.number AS cited_number, c.key, c.date AS cited_date,
+        c.issuer AS cited_issuer, c.issuer_agency_id AS cited_issuer_agency_id, c.subject, c.name,
+        c.span_start, c.span_end, c.page,
+        t.id AS cited_doc_id,
+        t.title AS cited_title
+    FROM citations c
+    JOIN documents d ON d.id = c.doc_id
+    LEFT JOIN documents t ON t.number_key = c.key AND t.id <> c.doc_id
+    """,
+)
+
+_SEARCH_SUPPORT = (
+    # page boundaries of each document's normalized text, for spans found by search
+    """
+    CREATE TABLE document_pages (
+        doc_id VARCHAR NOT NULL,
+        page INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        method VARCHAR                -- 'text' (text layer) or 'ocr'
+    )
+    """,
+    # the folded form search matches on: lower case, no diacritics, đ -> d, one
+    # character per character of the text, so offsets in it are offsets in the text
+    """
+    CREATE MACRO kh_fold(x) AS replace(strip_accents(lower(nfc_normalize(x))), 'đ', 'd')
+    """,
+    # what the full-text index was built from; the index is stale when this differs
+    """
+    CREATE TABLE search_index_state (
+        built_at TIMESTAMP,
+        documents BIGINT,
+        last_ingested_at TIMESTAMP,
+        method VARCHAR
+    )
+    """,
+)
+
 _INGEST_FILES = (
     # The bulk ingest's memory of each file it has seen (kehoach.batch): a re-run
     # skips a file whose path, size and mtime are unchanged without reading it,
@@ -267,8 +445,10 @@ _INGEST_FILES = (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial_schema", _INITIAL_SCHEMA),
     Migration("0002_obligations_view", _OBLIGATIONS_VIEW),
-    # named apart from the store's own 0003_* migrations; renumber at merge
-    Migration("0003_ingest_files", _INGEST_FILES),
+    Migration("0003_agency_registry", _AGENCY_REGISTRY, run=_backfill_agencies),
+    Migration("0004_obligations_citations_views", _OBLIGATIONS_V2),
+    Migration("0005_search_support", _SEARCH_SUPPORT),
+    Migration("0006_ingest_files", _INGEST_FILES),
 )
 
 
@@ -306,7 +486,7 @@ def migrate(con) -> list[str]:
     Example:
         >>> import duckdb
         >>> migrate(duckdb.connect(":memory:"))
-        ['0001_initial_schema', '0002_obligations_view', '0003_ingest_files']
+        ['0001_initial_schema', '0002_obligations_view', '0003_agency_registry', '0004_obligations_citations_views', '0005_search_support', '0006_ingest_files']
     """
     _ensure_table(con)
     done = set(applied_migrations(con))
@@ -318,6 +498,8 @@ def migrate(con) -> list[str]:
         try:
             for statement in migration.statements:
                 con.execute(statement)
+            if migration.run is not None:
+                migration.run(con)
             con.execute(
                 "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                 [migration.name, datetime.now(timezone.utc).replace(tzinfo=None)],

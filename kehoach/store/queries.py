@@ -59,21 +59,67 @@ OBLIGATION_COLUMNS = (
     "doc_id", "plan_number", "plan_issued_date", "issuer", "plan_title", "assignee",
     "assignee_normalized", "role", "request", "coordinators", "task", "deadline", "due_start",
     "due_end", "span_start", "span_end", "page",
+    # 0004: the registry's names, the deadline's precision and flags
+    "agency_id", "agency", "agency_level", "agency_locality", "lead_assignee", "issuer_agency_id",
+    "issuer_agency", "deadline_precision", "deadline_inferred", "deadline_recurrence",
+    "assignment_id", "task_ordinal", "plan_ingested_at",
 )
+
+ROLES = ("lead", "responsible", "coordinate")
+
+
+def _roles(roles) -> Optional[tuple[str, ...]]:
+    if roles is None:
+        return None
+    if isinstance(roles, str):
+        roles = [roles]
+    out: list[str] = []
+    for r in roles:
+        if r == "any":
+            out += ROLES
+        elif r == "assignee":
+            out += ("lead", "responsible")
+        elif r in ROLES:
+            out.append(r)
+        else:
+            raise ValueError(f"unknown role {r!r}; valid: {', '.join(ROLES)}, assignee (lead or responsible), any")
+    return tuple(dict.fromkeys(out))
+
+
+def _agency_filter(con, text: str, id_column: str, folded_columns: tuple[str, ...]) -> tuple[str, list]:
+    """SQL and parameters matching an agency by registry id, or by the words of the name as stored."""
+    from kehoach.store.agencies import match_agencies
+
+    needle = fold(text)
+    if not needle:
+        raise ValueError(f"agency {text!r} has no letters or digits to match")
+    ids = match_agencies(con, text)
+    # pad with spaces so that the match is on whole words ("so" does not match "co so")
+    words = " OR ".join(f"contains(' ' || coalesce({c}, '') || ' ', ?)" for c in folded_columns)
+    return f"(list_contains(?, {id_column}) OR {words})", [ids, *([f" {needle} "] * len(folded_columns))]
 
 
 def obligations(con, agency: Optional[str] = None, due_before: date | str | None = None,
-                due_after: date | str | None = None, overdue_as_of: date | str | None = None) -> Rows:
+                due_after: date | str | None = None, overdue_as_of: date | str | None = None,
+                issuer: Optional[str] = None, year: Optional[int] = None, roles=None) -> Rows:
     """Who must do what by when: one row per task (``obligations`` view).
 
     Args:
-        agency: keep assignees whose name (as written or normalized) contains
-            these whole words, ignoring case and diacritics (đ = d): "so noi vu"
-            finds "Sở Nội vụ" and "Lãnh đạo Sở Nội vụ"; "Nội v" finds nothing.
+        agency: keep rows whose party is this agency: a registry match (case,
+            diacritics, đ/d, tone placement and abbreviations ignored: "ubnd
+            quan 12" finds "Ủy ban nhân dân Quận 12" and the plan's "UBND
+            quận"), or a name as stored containing these whole words: "so noi
+            vu" finds "Sở Nội vụ" and "Lãnh đạo Sở Nội vụ"; "Nội v" finds nothing.
         due_before: keep deadlines that may fall on or before this day (a
             partial deadline such as ``2024-07`` counts from its first day).
         due_after: keep deadlines that may fall on or after this day.
         overdue_as_of: keep deadlines wholly past on this day (``due_end < as_of``).
+        issuer: keep plans issued by this agency (registry match).
+        year: keep deadlines that may fall in this year.
+        roles: ``None`` (the assignee's row of each task, as before), or roles
+            to keep: ``lead``, ``responsible``, ``coordinate`` (one row per
+            coordinator of the task, from ``obligation_parties``), ``assignee``
+            (lead or responsible), ``any``.
 
     Returns:
         Rows with ``OBLIGATION_COLUMNS``, sorted by due date, then plan number;
@@ -82,16 +128,18 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
     Example:
         >>> obligations(con, agency="sở nội vụ", overdue_as_of="2020-08-01")  # doctest: +SKIP
     """
+    wanted = _roles(roles)
     where: list[str] = []
     params: list[Any] = []
     if agency is not None:
-        needle = fold(agency)
-        if not needle:
-            raise ValueError(f"agency {agency!r} has no letters or digits to match")
-        # pad with spaces so that the match is on whole words ("so" does not match "co so")
-        where.append("(contains(' ' || coalesce(assignee_folded, '') || ' ', ?)"
-                     " OR contains(' ' || coalesce(assignee_normalized_folded, '') || ' ', ?))")
-        params += [f" {needle} ", f" {needle} "]
+        sql, p = _agency_filter(con, agency, "agency_id", ("assignee_folded", "assignee_normalized_folded"))
+        where.append(sql)
+        params += p
+    if issuer is not None:
+        from kehoach.store.agencies import match_agencies
+
+        where.append("list_contains(?, issuer_agency_id)")
+        params.append(match_agencies(con, issuer))
     if due_before is not None:
         where.append("due_start <= ?")
         params.append(_as_date(due_before, "due_before"))
@@ -101,39 +149,55 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
     if overdue_as_of is not None:
         where.append("due_end < ?")
         params.append(_as_date(overdue_as_of, "overdue_as_of"))
-    sql = (f"SELECT {', '.join(OBLIGATION_COLUMNS)} FROM obligations"
+    if year is not None:
+        if not 1900 <= int(year) <= 2200:
+            raise ValueError(f"year {year!r} is out of range")
+        where.append("due_start <= ? AND due_end >= ?")
+        params += [date(int(year), 12, 31), date(int(year), 1, 1)]
+    view = "obligations"
+    if wanted is not None:
+        if "coordinate" in wanted:
+            view = "obligation_parties"
+        where.append("list_contains(?, role)")
+        params.append(list(wanted))
+    sql = (f"SELECT {', '.join(OBLIGATION_COLUMNS)} FROM {view}"
            + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY due_start NULLS LAST, due_end NULLS LAST, plan_number NULLS LAST, doc_id,"
-             " assignment_ordinal, task_ordinal NULLS FIRST")
+             " assignment_ordinal, task_ordinal NULLS FIRST, role, assignee")
     return _fetch(con, sql, params)
 
 
 # ---------------------------------------------------------------- cites
 
 def cites(con, number: str) -> Rows:
-    """Which stored plans cite the document with this number.
+    """Which stored plans cite the document with this number (or ``TYPE|DATE`` key).
 
     Numbers are compared by key (case, spaces and đ/d ignored), so
-    "04/2012/tt-bnv" finds citations of "04/2012/TT-BNV".
+    "04/2012/tt-bnv" finds citations of "04/2012/TT-BNV"; a document cited
+    without a number is asked for by its type and date: "Luật|2022-11-10".
 
     Returns:
         Rows: plan_number, plan_title, plan_issued_date, doc_id, kind
         ('legal_basis' or 'reference'), relation, cited_number, cited_date,
-        cited_subject, span_start, span_end, page.
+        cited_subject, span_start, span_end, page, then cited_key,
+        cited_doc_id and cited_title (the cited plan when it is stored too).
 
     Example:
         >>> cites(con, "04/2012/TT-BNV")  # doctest: +SKIP
     """
-    key = number_key(number)
-    if not key:
+    from kehoach.store.lookups import citation_key_of
+
+    key = citation_key_of(number)
+    if not key or key == "|":
         raise ValueError("number is empty")
     return _fetch(con, """
-        SELECT d.number AS plan_number, d.title AS plan_title, d.issued_date AS plan_issued_date,
-               d.id AS doc_id, c.kind, c.relation, c.number AS cited_number, c.date AS cited_date,
-               c.subject AS cited_subject, c.span_start, c.span_end, c.page
-        FROM citations c JOIN documents d ON d.id = c.doc_id
-        WHERE c.key = ?
-        ORDER BY d.issued_date_start NULLS LAST, d.number NULLS LAST, d.id, c.kind, c.ordinal
+        SELECT citing_number AS plan_number, citing_title AS plan_title, citing_issued_date AS plan_issued_date,
+               citing_doc_id AS doc_id, kind, relation, cited_number, cited_date,
+               subject AS cited_subject, span_start, span_end, page,
+               key AS cited_key, cited_doc_id, cited_title
+        FROM citation_links
+        WHERE key = ?
+        ORDER BY citing_issued_start NULLS LAST, citing_number NULLS LAST, citing_doc_id, kind, ordinal
     """, [key])
 
 
@@ -209,12 +273,16 @@ def show(con, id_or_number: str) -> dict[str, Any]:
     record_json = con.execute("SELECT record_json FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
     citations = _fetch(con, """
         SELECT kind, ordinal, relation, doc_type, number, date, issuer, subject, name,
-               span_start, span_end, page
-        FROM citations WHERE doc_id = ? ORDER BY kind, ordinal""", [doc_id]).dicts()
+               span_start, span_end, page, key, cited_doc_id
+        FROM (SELECT c.*, (SELECT min(t.id) FROM documents t WHERE t.number_key = c.key AND t.id <> c.doc_id)
+                          AS cited_doc_id
+              FROM citations c WHERE c.doc_id = ?)
+        ORDER BY kind, ordinal""", [doc_id]).dicts()
     assignments = _fetch(con, """
-        SELECT id, ordinal, assignee, assignee_normalized, role, request, deadline,
-               span_start, span_end, page
-        FROM assignments WHERE doc_id = ? ORDER BY ordinal""", [doc_id]).dicts()
+        SELECT a.id, a.ordinal, a.assignee, a.assignee_normalized, a.role, a.request, a.deadline,
+               a.span_start, a.span_end, a.page, a.agency_id, g.name AS agency
+        FROM assignments a LEFT JOIN agencies g ON g.id = a.agency_id
+        WHERE a.doc_id = ? ORDER BY a.ordinal""", [doc_id]).dicts()
     coordinators = _fetch(con, """
         SELECT assignment_id, name FROM assignment_coordinators WHERE doc_id = ?
         ORDER BY assignment_id, ordinal""", [doc_id]).rows
@@ -226,13 +294,22 @@ def show(con, id_or_number: str) -> dict[str, Any]:
         a["tasks"] = [{k: v for k, v in t.items() if k != "assignment_id"}
                       for t in tasks if t["assignment_id"] == a["id"]]
     deadlines = _fetch(con, """
-        SELECT ordinal, date, text, assignees, task, inferred, span_start, span_end, page
+        SELECT ordinal, date, text, assignees, task, inferred, recurrence, span_start, span_end, page
         FROM deadlines WHERE doc_id = ? ORDER BY ordinal""", [doc_id]).dicts()
     events = _fetch(con, """
         SELECT ordinal, name, start_value AS start, end_value AS "end", location, expected_attendees,
                span_start, span_end, page
         FROM events WHERE doc_id = ? ORDER BY ordinal""", [doc_id]).dicts()
+    participants = _fetch(con, """
+        SELECT ordinal, name, count, role, span_start, span_end, page
+        FROM participants WHERE doc_id = ? ORDER BY ordinal""", [doc_id]).dicts()
+    from kehoach.store.lookups import sections
+
+    issuer_agency = con.execute("SELECT name FROM agencies WHERE id = ?", [header.get("issuer_agency_id")]).fetchone()
     return {
+        "issuer_agency": issuer_agency[0] if issuer_agency else None,
+        "sections": sections(con, doc_id),
+        "participants": participants,
         "document": header,
         "record": json.loads(record_json) if isinstance(record_json, str) else record_json,
         "legal_bases": [c for c in citations if c["kind"] == "legal_basis"],

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 
 import duckdb
 
+from kehoach.store.agencies import record_links
 from kehoach.store.dates import date_range
 from kehoach.store.keys import fold, number_key
 
@@ -179,12 +180,15 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
     file_size, file_mtime = _file_stat(src.path)
     text = source_text.text if source_text is not None else None
     pages = src.pages or (len(source_text.pages) if source_text is not None and source_text.pages else None)
+    links = record_links(record)  # agency ids of every name, stored with the rows
+    links.write(con)
 
     _insert(con, "documents", (
         "id", "path", "filename", "format", "pages", "chars", "status", "doc_type", "number",
         "number_key", "issuer", "issuer_normalized", "place", "issued_date", "issued_date_start",
         "issued_date_end", "title", "signer_name", "signer_position", "signer_authority",
         "signer_on_behalf_of", "record_json", "ingested_at", "schema_version", "file_size", "file_mtime",
+        "issuer_agency_id",
     ), [(
         # absolute, so that a row still leads to its file whatever the reader's cwd
         doc_id, os.path.abspath(src.path) if src.path else None, Path(src.path).name if src.path else None,
@@ -196,22 +200,26 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
         signer.name if signer else None, signer.position if signer else None,
         signer.authority if signer else None, signer.on_behalf_of if signer else None,
         json.dumps(record.to_json_dict(), ensure_ascii=False), _utcnow(), record.schema_version,
-        file_size, file_mtime,
+        file_size, file_mtime, links.issuer,
     )])
 
     if text is not None:
         _insert(con, "document_texts", ("doc_id", "text"), [(doc_id, text)])
+    if source_text is not None and source_text.pages:
+        _insert(con, "document_pages", ("doc_id", "page", "start_offset", "end_offset", "method"),
+                [(doc_id, p.number, p.start, p.end, p.method) for p in source_text.pages])
 
     citation_rows = []
-    for kind, items in (("legal_basis", record.legal_bases), ("reference", record.references)):
+    for kind, items, ids in (("legal_basis", record.legal_bases, links.legal_bases),
+                             ("reference", record.references, links.references)):
         for i, c in enumerate(items):
             citation_rows.append((
                 doc_id, kind, i, c.relation, c.doc_type, c.number, citation_key(c), c.date, c.issuer,
-                c.issuer_normalized, c.subject, c.name, c.text, *prov(c.span, c.page),
+                c.issuer_normalized, c.subject, c.name, c.text, *prov(c.span, c.page), ids[i],
             ))
     _insert(con, "citations", (
         "doc_id", "kind", "ordinal", "relation", "doc_type", "number", "key", "date", "issuer",
-        "issuer_normalized", "subject", "name", "text", "span_start", "span_end", "page",
+        "issuer_normalized", "subject", "name", "text", "span_start", "span_end", "page", "issuer_agency_id",
     ), citation_rows)
 
     event_rows = []
@@ -228,7 +236,8 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
 
     _insert(con, "participants", (
         "doc_id", "ordinal", "name", "name_normalized", "count", "role", "span_start", "span_end", "page",
-    ), [(doc_id, i, p.name, p.name_normalized, p.count, p.role, *prov(p.span, p.page))
+        "agency_id",
+    ), [(doc_id, i, p.name, p.name_normalized, p.count, p.role, *prov(p.span, p.page), links.participants[i])
         for i, p in enumerate(record.participants)])
 
     assignment_rows, coordinator_rows, task_rows = [], [], []
@@ -237,11 +246,11 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
         a_start, a_end = date_range(a.deadline)
         assignment_rows.append((
             aid, doc_id, i, a.assignee, a.assignee_normalized, fold(a.assignee), fold(a.assignee_normalized),
-            a.role, a.request, a.deadline, a_start, a_end, *prov(a.span, a.page),
+            a.role, a.request, a.deadline, a_start, a_end, *prov(a.span, a.page), links.assignments[i],
         ))
         for j, name in enumerate(a.coordinators):
             normalized = a.coordinators_normalized[j] if j < len(a.coordinators_normalized) else None
-            coordinator_rows.append((aid, doc_id, j, name, normalized, fold(name)))
+            coordinator_rows.append((aid, doc_id, j, name, normalized, fold(name), links.coordinators[i][j]))
         for j, task in enumerate(a.tasks):
             span = a.task_spans[j] if j < len(a.task_spans) else None
             deadline = _task_deadline(span, a, record.deadlines)
@@ -250,10 +259,10 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
     _insert(con, "assignments", (
         "id", "doc_id", "ordinal", "assignee", "assignee_normalized", "assignee_folded",
         "assignee_normalized_folded", "role", "request", "deadline", "deadline_start", "deadline_end",
-        "span_start", "span_end", "page",
+        "span_start", "span_end", "page", "agency_id",
     ), assignment_rows)
     _insert(con, "assignment_coordinators", (
-        "assignment_id", "doc_id", "ordinal", "name", "name_normalized", "name_folded",
+        "assignment_id", "doc_id", "ordinal", "name", "name_normalized", "name_folded", "agency_id",
     ), coordinator_rows)
     _insert(con, "tasks", (
         "assignment_id", "doc_id", "ordinal", "text", "deadline", "due_start", "due_end",
@@ -264,10 +273,10 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
     for i, d in enumerate(record.deadlines):
         start, end = date_range(d.date)
         deadline_rows.append((doc_id, i, d.date, start, end, d.text, d.task, list(d.assignees),
-                              d.inferred, d.recurrence, *prov(d.span, d.page)))
+                              d.inferred, d.recurrence, *prov(d.span, d.page), links.deadlines[i]))
     _insert(con, "deadlines", (
         "doc_id", "ordinal", "date", "date_start", "date_end", "text", "task", "assignees", "inferred",
-        "recurrence", "span_start", "span_end", "page",
+        "recurrence", "span_start", "span_end", "page", "assignee_agency_ids",
     ), deadline_rows)
 
     _insert(con, "recipients", (

@@ -18,6 +18,15 @@ _READERS: dict[str, str] = {
     ".text": "kehoach.ingest.text:TextReader",
     ".docx": "kehoach.ingest.docx:DocxReader",
     ".pdf": "kehoach.ingest.pdf:PdfReader",
+    ".doc": "kehoach.ingest.doc:DocReader",
+    ".rtf": "kehoach.ingest.doc:DocReader",
+    ".htm": "kehoach.ingest.html:HtmlReader",
+    ".html": "kehoach.ingest.html:HtmlReader",
+    ".jpg": "kehoach.ingest.image:ImageReader",
+    ".jpeg": "kehoach.ingest.image:ImageReader",
+    ".png": "kehoach.ingest.image:ImageReader",
+    ".tif": "kehoach.ingest.image:ImageReader",
+    ".tiff": "kehoach.ingest.image:ImageReader",
 }
 
 

@@ -752,6 +752,8 @@ class DocxReader(Reader):
         walker = _Walker(builder, styles, numbering)
         walker.container(doc.element.body)
         st = builder.build(InputFormat.DOCX.value, str(path), walker.warnings)
+        st.route = "docx"
+        st.encodings = sorted(walker.legacy)
         if not st.text.strip():
             raise DocumentLoadError(path, "no text", "read", hint="the document body is empty (images only?)")
         return st

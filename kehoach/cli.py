@@ -352,7 +352,7 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kehoach.ingest import DocumentLoadError, supported_suffixes
+    from kehoach.ingest import DocumentLoadError, read_ahead, supported_suffixes
     from kehoach.pipeline import file_sha256, process_file
     from kehoach.store import has_document, record_ingest_error, store_record
 
@@ -360,6 +360,7 @@ def ingest(
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}", "check the path")
     files, skipped = _collect(paths, set(supported_suffixes()))
+    read_ahead(f for f, _ in files)  # .doc files are converted many per LibreOffice call
     con = _open_db(db, read_only=False)
 
     stored = present = 0

@@ -78,8 +78,10 @@ def tcvn3_table() -> dict:
         "source": "glibc iconv TCVN5712-1, bytes 0xA1-0xFF without 0xB0-0xB4 (tools/gen_legacy_tables.py)",
         "fonts": "names starting with '.Vn' (.VnTime, .VnTimeH, .VnArial), VnTimeH(Ds)-style names, VNSTCVN3",
         # seen in PDFs whose text layer keeps TCVN3 bytes through a font's glyph names
-        # (030 read by pdfminer: U+2212 MINUS SIGN where the byte 0xAD is ư, U+2219 for 0xB8 ã)
-        "pdf_glyph_aliases": {"\u2212": "ư", "\u2219": "ã"},
+        # (030 read by pdfminer: U+2212 MINUS SIGN where the byte 0xAD is ư, U+2219 for 0xB8 ã);
+        # pdfium takes 0xAD before a space for a soft hyphen at a break and returns U+FFFE
+        # in place of both ("®Çu t\ufffecßn" = "đầu tư còn", 030 pages 7, 15, 26)
+        "pdf_glyph_aliases": {"\u2212": "ư", "\u2219": "ã", "\ufffe": "ư "},
         "map": mapping,
         "examples": [["Céng hßa x· héi chñ nghÜa ViÖt Nam", "Cộng hòa xã hội chủ nghĩa Việt Nam"],
                      ["§éc lËp - Tù do - H¹nh phóc", "Độc lập - Tự do - Hạnh phúc"],

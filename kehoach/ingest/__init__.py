@@ -49,6 +49,14 @@ def reader_for(path: Path) -> Reader:
     return getattr(importlib.import_module(mod), cls)()
 
 
+def read_ahead(paths) -> None:
+    """Tell the readers which files a batch reads next (in order), so that conversions
+    that start a program (.doc through LibreOffice) can take many files per call."""
+    from kehoach.ingest.doc import read_ahead as _doc_read_ahead
+
+    _doc_read_ahead(paths)
+
+
 def read_document(path: str | Path) -> SourceText:
     """Read any supported file into normalized SourceText.
 
@@ -66,4 +74,4 @@ def read_document(path: str | Path) -> SourceText:
 
 
 __all__ = ["Block", "DocumentLoadError", "InputFormat", "PageInfo", "Reader", "SourceText",
-           "read_document", "reader_for", "register_reader", "supported_suffixes"]
+           "read_ahead", "read_document", "reader_for", "register_reader", "supported_suffixes"]

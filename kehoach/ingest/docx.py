@@ -415,6 +415,7 @@ class _Walker:
         self._blank_pending = False  # the blank line after a table waits for what follows it
         self._para_font: Optional[str] = None
         self.legacy: set[str] = set()  # legacy encodings decoded (tcvn3, vni)
+        self.legacy_context = legacy.LegacyContext()
 
     # -- containers: body, cell, text box, sdt content -------------------------
     def container(self, el) -> None:
@@ -489,7 +490,7 @@ class _Walker:
             or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
         self.inline(p, out, boxes)
         self._para_font = outer_font
-        text, encs = legacy.fix_runs(out)
+        text, encs = legacy.fix_runs(out, self.legacy_context)
         self.legacy |= encs
         label = self.label(ppr)
         lead = text.lstrip(" \t")

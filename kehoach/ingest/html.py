@@ -76,6 +76,7 @@ class _Walker:
         self.buf: list[str] = []
         self.tables = 0
         self.encodings: set[str] = set()
+        self.context = legacy.LegacyContext()
 
     def text(self, s: Optional[str], font: Optional[str]) -> None:
         if s:
@@ -84,7 +85,7 @@ class _Walker:
                                        legacy.font_is_upper(font)))
 
     def paragraph_text(self) -> str:
-        text, encs = legacy.fix_runs(self.buf)
+        text, encs = legacy.fix_runs(self.buf, self.context)
         self.encodings |= encs
         self.buf = []
         return text
@@ -146,7 +147,7 @@ class _Walker:
         """A cell's paragraphs as lines (a nested table's cells are lines too)."""
         sub = TextBuilder()
         inner = _Walker(sub)
-        inner.tables = 0
+        inner.context = self.context
         inner.text(td.text, font)
         inner.walk(td, font)
         inner.flush()

@@ -39,6 +39,9 @@ _LEGACY_CHARS = re.compile("[\u0080-\u00ff\u2013\u2014\u2018-\u201e\u2020-\u2022
 MIN_GAIN = 0.25
 # ...and read as Vietnamese at least this well
 MIN_SCORE = 0.5
+# without a font name, this share of the words must hold legacy characters
+# (TCVN3/VNI prose: 50-90 %)
+MIN_LEGACY_WORD_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -170,30 +173,54 @@ def decode(text: str, encoding: str, *, upper: bool = False, pdf: bool = False) 
     return out.upper() if upper else out
 
 
-def choose_encoding(text: str, hint: Optional[str] = None, *, pdf: bool = False) -> Optional[str]:
-    """The encoding ``text`` is in: "tcvn3", "vni" or None (leave it as it is).
+def _legacy_words(text: str) -> str:
+    """The words a decoding can change: English words and numbers say nothing about the encoding."""
+    return " ".join(w for w in text.split() if has_legacy_chars(w))
 
-    A font ``hint`` is taken unless the text proves Unicode or the other
-    encoding reads clearly better; without a hint a decoding must read as
-    Vietnamese (MIN_SCORE) and beat the text as it is by MIN_GAIN.
-    """
+
+def _decide(text: str, hint: Optional[str], pdf: bool) -> tuple[Optional[str], bool]:
+    """(encoding or None, clear): ``clear`` is False when both encodings read equally well."""
     if not text or is_unicode_vietnamese(text) or not has_legacy_chars(text):
-        return None
-    base = text_stats(text)
-    scores = {enc: text_stats(decode(text, enc, pdf=pdf)) for enc in ENCODINGS}
+        return None, True
+    words = _legacy_words(text) or text
+    base = text_stats(words)
+    scores = {enc: text_stats(decode(words, enc, pdf=pdf)) for enc in ENCODINGS}
+    t, v = scores["tcvn3"], scores["vni"]
+    tie = t.valid == v.valid
     if hint in ENCODINGS:
         other = "vni" if hint == "tcvn3" else "tcvn3"
         h, o = scores[hint], scores[other]
-        if o.words and o.valid_share >= h.valid_share + MIN_GAIN and o.valid_share >= MIN_SCORE:
-            return other
+        # a font name can lie (026: VNI text in runs of the "VNSTCVN3" font)
+        if o.valid > h.valid and o.valid_share >= h.valid_share + MIN_GAIN:
+            return other, True
         if h.words and base.valid_share > h.valid_share + MIN_GAIN:
-            return None  # the text reads as Vietnamese as it is; the font name misleads
-        return hint
-    best = max(ENCODINGS, key=lambda e: scores[e].valid_share)
+            return None, True  # reads as Vietnamese as it is; the font name misleads
+        return hint, not tie or not h.words
+    # Legacy text has its Vietnamese letters on nearly every word; a few odd
+    # characters in otherwise plain text (an OCR layer's "Vi€t", 042) are not it.
+    all_words = sum(1 for w in text.split() if any(c.isalpha() for c in w))
+    if all_words and len(words.split()) / all_words < MIN_LEGACY_WORD_SHARE:
+        return None, True
+    best = "tcvn3" if t.valid_share >= v.valid_share else "vni"
     s = scores[best]
     if s.words and s.valid_share >= MIN_SCORE and s.valid_share >= base.valid_share + MIN_GAIN:
-        return best
-    return None
+        return best, not tie
+    return None, True
+
+
+def choose_encoding(text: str, hint: Optional[str] = None, *, pdf: bool = False) -> Optional[str]:
+    """The encoding ``text`` is in: "tcvn3", "vni" or None (leave it as it is).
+
+    Only words holding a character a table would change are judged. A font
+    ``hint`` is taken unless the text proves Unicode or the other encoding reads
+    clearly better; without a hint a decoding must read as Vietnamese
+    (MIN_SCORE) and beat the text as it is by MIN_GAIN.
+
+    Examples:
+        >>> choose_encoding("Céng hßa x· héi"), choose_encoding("Coäng hoøa xaõ hoäi"), choose_encoding("Cộng hòa")
+        ('tcvn3', 'vni', None)
+    """
+    return _decide(text, hint, pdf)[0]
 
 
 def fix_text(text: str, hint: Optional[str] = None, *, upper: bool = False,
@@ -203,6 +230,19 @@ def fix_text(text: str, hint: Optional[str] = None, *, upper: bool = False,
     if enc is None:
         return (text.upper() if upper and hint else text), None
     return decode(text, enc, upper=upper, pdf=pdf), enc
+
+
+class LegacyContext:
+    """What a reader decided so far in one document, for runs the statistics cannot settle.
+
+    A cell holding only "Coäng" (VNI "Cộng") reads as a syllable in both
+    encodings; text of one encoding comes in stretches (026 has whole VNI
+    sections in a TCVN3-named font), so the last clear decision for the same
+    font hint settles it.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[Optional[str], Optional[str]] = {}
 
 
 class Run(str):
@@ -222,11 +262,13 @@ class Run(str):
         return obj
 
 
-def fix_runs(pieces: Iterable[str]) -> tuple[str, set[str]]:
+def fix_runs(pieces: Iterable[str], context: Optional[LegacyContext] = None) -> tuple[str, set[str]]:
     """Join a paragraph's pieces, decoding legacy runs; returns (text, encodings used).
 
     Runs with the same font hint are judged together (a run can be one letter),
-    and so are the runs without one: Word splits words across runs.
+    and so are the runs without one: Word splits words across runs. Adjacent
+    runs of one decision are decoded as one string, so a VNI letter split
+    across runs ("sô" + "ûa") still becomes one letter.
     """
     pieces = list(pieces)
     groups: dict[Optional[str], list[int]] = {}
@@ -234,19 +276,41 @@ def fix_runs(pieces: Iterable[str]) -> tuple[str, set[str]]:
         if p and not p.isspace():
             groups.setdefault(getattr(p, "enc", None), []).append(i)
     out = [str(p) for p in pieces]
+    if not groups or (len(groups) == 1 and None in groups and not any(has_legacy_chars(p) for p in out)):
+        return "".join(out).replace("\xad", ""), set()
     used: set[str] = set()
+    decision: dict[int, Optional[str]] = {}
     for hint, idx in groups.items():
-        joined = " ".join(out[i] for i in idx)
-        enc = choose_encoding(joined, hint)
+        joined = "".join(out[i] for i in idx)
+        enc, clear = _decide(joined, hint, False)
+        if context is not None:
+            if clear:
+                if enc is not None or is_unicode_vietnamese(joined):
+                    context.last[hint] = enc  # plain ASCII settles nothing
+            elif hint in context.last:
+                enc = context.last[hint]
         for i in idx:
-            p = pieces[i]
-            upper = bool(getattr(p, "upper", False))
-            if enc is not None:
-                out[i] = decode(out[i], enc, upper=upper)
-            elif upper and hint:
-                out[i] = out[i].upper()
-            if enc != "tcvn3":
-                out[i] = out[i].replace("\xad", "")  # a soft hyphen, not TCVN3's ư
+            decision[i] = enc
         if enc:
             used.add(enc)
+    # decode maximal stretches of adjacent pieces that share a decision and case
+    i, n = 0, len(pieces)
+    while i < n:
+        enc = decision.get(i)
+        upper = bool(getattr(pieces[i], "upper", False)) and getattr(pieces[i], "enc", None) is not None
+        j = i + 1
+        while j < n and decision.get(j, enc) == enc and out[j] and \
+                (bool(getattr(pieces[j], "upper", False)) and getattr(pieces[j], "enc", None) is not None) == upper:
+            j += 1
+        chunk = "".join(out[i:j])
+        if enc is not None:
+            chunk = decode(chunk, enc, upper=upper)
+        elif upper:
+            chunk = chunk.upper()
+        if enc != "tcvn3":
+            chunk = chunk.replace("\xad", "")  # a soft hyphen, not TCVN3's ư
+        out[i] = chunk
+        for k in range(i + 1, j):
+            out[k] = ""
+        i = j
     return "".join(out), used

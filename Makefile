@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLES := samples
 DB ?= kehoach.duckdb
 
-.PHONY: setup demo test bench clean
+.PHONY: setup sysdeps demo test bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,6 +15,21 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# System tools for .doc (LibreOffice, antiword) and OCR (Tesseract + Vietnamese model),
+# from Debian/Ubuntu apt; skipped when already present. `kehoach doctor` reports them.
+SYSDEPS := libreoffice-writer-nogui tesseract-ocr tesseract-ocr-vie antiword fonts-dejavu-core recode
+sysdeps:
+	@if command -v soffice >/dev/null 2>&1 && command -v antiword >/dev/null 2>&1 \
+	    && tesseract --list-langs 2>/dev/null | grep -qx vie; then \
+	  echo "sysdeps: LibreOffice, antiword, Tesseract (vie) present"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get install -y -q --no-install-recommends $(SYSDEPS); \
+	else \
+	  echo "sysdeps: no apt-get here; install LibreOffice, antiword and Tesseract with Vietnamese (vie)"; \
+	fi
 
 # main job: ingest the bundled sample documents into an embedded DuckDB file,
 # print what was found and the cross-plan obligations table

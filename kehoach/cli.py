@@ -742,6 +742,86 @@ def evaluate_command(
                 typer.echo(f"{name}: {line}", err=True)
 
 
+class TextFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("text")
+def text_command(
+    file: Annotated[Path, typer.Argument(help="The document (.doc, .pdf, .jpg, …).", show_default=False)],
+    format: Annotated[TextFormat, typer.Option(
+        "--format", "-f", case_sensitive=False,
+        help="text: the text itself (how it was read goes to stderr); json: text, route and pages.")
+    ] = TextFormat.text,
+) -> None:
+    """Print the normalized text the extractor sees: check a conversion, a legacy font or OCR.
+
+    Each page's method (text layer, legacy decoding, OCR) and OCR confidence go
+    to stderr, so `kehoach text scan.pdf > scan.txt` keeps the text clean.
+
+    Example: kehoach text old_decision.doc | less
+    """
+    from kehoach.ingest import DocumentLoadError, read_document
+
+    try:
+        source = read_document(file)
+    except DocumentLoadError as e:
+        _fail(f"{e.path}: {e.reason}", e.hint or _load_hint())
+    pages = [{"page": p.number, "method": p.method,
+              "confidence": None if p.confidence is None else round(p.confidence, 1), "note": p.note}
+             for p in source.pages]
+    if format is TextFormat.json:
+        typer.echo(_dumps({"path": str(file), "format": source.format, "route": source.route,
+                           "encodings": source.encodings, "chars": len(source.text), "pages": pages,
+                           "warnings": source.warnings, "text": source.text}))
+        return
+    sys.stdout.write(source.text + ("\n" if source.text and not source.text.endswith("\n") else ""))
+    sys.stdout.flush()
+    info = f"{file}: {source.format}, route {source.route or source.format}"
+    if source.encodings:
+        info += f", legacy encoding decoded: {', '.join(source.encodings)}"
+    typer.echo(info + f", {len(source.text)} characters", err=True)
+    for p in pages:
+        if p["method"] != "text" or p["note"]:
+            conf = f", confidence {p['confidence']:.0f}" if p["confidence"] is not None else ""
+            note = f" ({p['note']})" if p["note"] else ""
+            typer.echo(f"  page {p['page']}: {p['method']}{conf}{note}", err=True)
+    for w in source.warnings:
+        typer.echo(f"  warning: {w}", err=True)
+
+
+@app.command()
+def doctor(
+    format: Annotated[ReportFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="table for people, json for programs.")] = ReportFormat.table,
+) -> None:
+    """Report the optional system tools some formats need, and how to install the missing ones.
+
+    LibreOffice reads .doc (antiword is a text-only fallback); Tesseract with the
+    Vietnamese model OCRs scanned PDFs and page images. Exit status 0 either way.
+
+    Example: kehoach doctor
+    """
+    from kehoach.ingest.systools import check_all
+
+    rows = check_all()
+    if format is ReportFormat.json:
+        typer.echo(_dumps([{"tool": r.name, "found": r.found, "path": r.path, "version": r.version,
+                            "needed_for": r.purpose, "note": r.note or None, "install": r.install} for r in rows]))
+        return
+    for r in rows:
+        status = "ok" if r.found else "MISSING"
+        detail = r.version or r.path or ""
+        typer.echo(f"{r.name:<12} {status:<8} {detail}" + (f"  [{r.note}]" if r.note else ""))
+        typer.echo(f"{'':<12} needed for {r.purpose}")
+        if r.install:
+            typer.echo(f"{'':<12} install: {r.install}")
+    missing = [r for r in rows if not r.found]
+    typer.echo("all optional tools present" if not missing else
+               f"{len(missing)} missing: files that need them fail with the install command as the hint")
+
+
 # the cross-plan commands (agencies, cited-by, search, events, deadlines, export)
 from kehoach import cli_crossplan  # noqa: E402,F401  (registers its commands on app)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kehoach.ingest.base import SourceText
 from kehoach.schema import PlanRecord
+from kehoach.schema.record import PageSource
 
 
 def extract_record(source: SourceText) -> PlanRecord:
@@ -31,4 +32,11 @@ def extract_record(source: SourceText) -> PlanRecord:
     rec.source.chars = len(source.text)
     rec.source.pages = len(source.pages) or None
     rec.source.warnings = list(source.warnings)
+    rec.source.route = None if source.route in (None, "txt", "docx", "pdf-text") else source.route
+    rec.source.encodings = list(source.encodings)
+    # only where it says something: a page not read from a plain text layer
+    if any(p.method != "text" for p in source.pages):
+        rec.source.page_sources = [PageSource(page=p.number, method=p.method,
+                                              confidence=None if p.confidence is None else round(p.confidence, 1))
+                                   for p in source.pages]
     return rec

@@ -22,6 +22,15 @@ _READERS: dict[str, str] = {
     ".text": "kehoach.ingest.text:TextReader",
     ".docx": "kehoach.ingest.docx:DocxReader",
     ".pdf": "kehoach.ingest.pdf:PdfReader",
+    ".doc": "kehoach.ingest.doc:DocReader",
+    ".rtf": "kehoach.ingest.doc:DocReader",
+    ".htm": "kehoach.ingest.html:HtmlReader",
+    ".html": "kehoach.ingest.html:HtmlReader",
+    ".jpg": "kehoach.ingest.image:ImageReader",
+    ".jpeg": "kehoach.ingest.image:ImageReader",
+    ".png": "kehoach.ingest.image:ImageReader",
+    ".tif": "kehoach.ingest.image:ImageReader",
+    ".tiff": "kehoach.ingest.image:ImageReader",
 }
 
 
@@ -42,6 +51,14 @@ def reader_for(path: Path) -> Reader:
                                 hint=f"supported: {', '.join(supported_suffixes())}")
     mod, cls = target.split(":")
     return getattr(importlib.import_module(mod), cls)()
+
+
+def read_ahead(paths) -> None:
+    """Tell the readers which files a batch reads next (in order), so that conversions
+    that start a program (.doc through LibreOffice) can take many files per call."""
+    from kehoach.ingest.doc import read_ahead as _doc_read_ahead
+
+    _doc_read_ahead(paths)
 
 
 def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceText:
@@ -85,4 +102,4 @@ def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceTex
 
 
 __all__ = ["Block", "DocumentLoadError", "InputFormat", "PageInfo", "Reader", "SourceText",
-           "read_document", "reader_for", "register_reader", "supported_suffixes"]
+           "read_ahead", "read_document", "reader_for", "register_reader", "supported_suffixes"]

@@ -51,13 +51,25 @@ class Block:
     style: Optional[str] = None
 
 
+# how a page's text was obtained
+PAGE_METHODS = ("text", "ocr", "legacy")
+
+
 @dataclass
 class PageInfo:
+    """A page of the normalized text and how its text was obtained.
+
+    method: "text" (the PDF's text layer as it is), "legacy" (text layer in a
+    legacy 8-bit encoding, decoded: see ``SourceText.encodings``) or "ocr"
+    (Tesseract). confidence: Tesseract's mean word confidence (0-100) for OCR'd pages.
+    """
+
     number: int
     start: int
     end: int
-    method: str = "text"  # "text" (text layer) or "ocr"
+    method: str = "text"
     confidence: Optional[float] = None
+    note: Optional[str] = None  # why the text layer was not used ("no text layer", "garbled", ...)
 
 
 @dataclass
@@ -68,6 +80,10 @@ class SourceText:
     pages: list[PageInfo] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     path: Optional[str] = None
+    # how the text was obtained: reader steps joined by "+", e.g. "libreoffice+docx",
+    # "pdf-text+ocr", "ocr"; legacy decodings applied ("tcvn3", "vni") in ``encodings``
+    route: Optional[str] = None
+    encodings: list[str] = field(default_factory=list)
 
     def page_at(self, offset: int) -> Optional[int]:
         """1-based page holding ``offset``, or None where the source has no pages."""

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
+from kehoach.ingest import legacy
 from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
 from kehoach.ingest.builder import TextBuilder
 
@@ -300,8 +301,12 @@ class _Styles:
         self._based: dict[str, str] = {}
         self.default_paragraph: Optional[str] = None
         self.note_refs: set[str] = {"FootnoteReference", "EndnoteReference"}
+        self._font: dict[str, str] = {}
+        self.default_font: Optional[str] = None
         if styles_el is None:
             return
+        dflt = styles_el.find(f"{_q('w:docDefaults')}/{_q('w:rPrDefault')}/{W_RPR}")
+        self.default_font = _font_name(dflt)
         for s in styles_el.iter(_q("w:style")):
             sid = s.get(_q("w:styleId"))
             if sid is None:
@@ -315,12 +320,26 @@ class _Styles:
             based = _val(s.find(_q("w:basedOn")))
             if based:
                 self._based[sid] = based
+            font = _font_name(s.find(W_RPR))
+            if font:
+                self._font[sid] = font
             ppr = s.find(W_PPR)
             numpr = ppr.find(_q("w:numPr")) if ppr is not None else None
             if numpr is not None:
                 nid = _val(numpr.find(_q("w:numId")))
                 il = _val(numpr.find(_q("w:ilvl")))
                 self._num[sid] = (nid, int(il) if il and il.isdigit() else None)
+
+    def font_of(self, style_id: Optional[str]) -> Optional[str]:
+        """The font a (paragraph or character) style sets, following basedOn; None if none does."""
+        seen: set[str] = set()
+        sid = style_id
+        while sid and sid not in seen:
+            seen.add(sid)
+            if sid in self._font:
+                return self._font[sid]
+            sid = self._based.get(sid)
+        return None
 
     def numbering_of(self, style_id: Optional[str]) -> tuple[Optional[str], Optional[int]]:
         """(numId, ilvl) a style gives its paragraphs, following basedOn; each may be None."""
@@ -337,6 +356,17 @@ class _Styles:
                 ilvl = il
             sid = self._based.get(sid)
         return num_id, ilvl
+
+
+def _font_name(rpr) -> Optional[str]:
+    """The font of a w:rPr for Latin text: w:hAnsi (bytes 0x80-0xFF, where legacy fonts put
+    Vietnamese letters), else w:ascii. Theme fonts are modern Office: no legacy there."""
+    if rpr is None:
+        return None
+    rf = rpr.find(_q("w:rFonts"))
+    if rf is None:
+        return None
+    return rf.get(_q("w:hAnsi")) or rf.get(_q("w:ascii"))
 
 
 def _on_attr(v: Optional[str]) -> bool:
@@ -383,6 +413,9 @@ class _Walker:
         self.tables = 0
         self.warnings: list[str] = []
         self._blank_pending = False  # the blank line after a table waits for what follows it
+        self._para_font: Optional[str] = None
+        self.legacy: set[str] = set()  # legacy encodings decoded (tcvn3, vni)
+        self.legacy_context = legacy.LegacyContext()
 
     # -- containers: body, cell, text box, sdt content -------------------------
     def container(self, el) -> None:
@@ -451,8 +484,14 @@ class _Walker:
         ppr = p.find(W_PPR)
         out: list[str] = []
         boxes: list = []
+        style_id = _val(ppr.find(_q("w:pStyle"))) if ppr is not None else None
+        outer_font = self._para_font
+        self._para_font = (_font_name(ppr.find(W_RPR)) if ppr is not None else None) \
+            or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
         self.inline(p, out, boxes)
-        text = "".join(out)
+        self._para_font = outer_font
+        text, encs = legacy.fix_runs(out, self.legacy_context)
+        self.legacy |= encs
         label = self.label(ppr)
         lead = text.lstrip(" \t")
         if _PUA_BULLET.match(lead):
@@ -465,7 +504,6 @@ class _Walker:
                 # an empty numbered paragraph still shows its number (the STT
                 # column of an assignment table in 012); an empty bullet shows nothing
                 text = label
-        style_id = _val(ppr.find(_q("w:pStyle"))) if ppr is not None else None
         style = self.styles.names.get(style_id or "") if style_id else None
         if text.strip():
             self.emit(text, style)
@@ -507,16 +545,22 @@ class _Walker:
                 out.append("".join(t.text or "" for t in child.iter(M_T)))
             # w:del, w:moveFrom (deleted text), w:pPr, bookmarks, proofing marks: not text
 
-    def run(self, r, out: list[str], boxes: list) -> None:
+    def run(self, r, runs: list[str], boxes: list) -> None:
         rpr = r.find(W_RPR)
         skip_text = False
+        font = None
         if rpr is not None:
             if _on(rpr.find(_q("w:vanish"))):
                 return  # hidden text is not part of what the reader sees
             # Footnote marks: w:footnoteReference has no digits, but a custom mark
             # typed in a FootnoteReference-styled run would glue "1" to the word
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
-            skip_text = _val(rpr.find(_q("w:rStyle"))) in self.styles.note_refs
+            rstyle = _val(rpr.find(_q("w:rStyle")))
+            skip_text = rstyle in self.styles.note_refs
+            font = _font_name(rpr) or self.styles.font_of(rstyle)
+        font = font or self._para_font
+        enc = legacy.font_encoding(font)
+        out: list[str] = []
         for c in r:
             tag = c.tag
             if tag == W_T:
@@ -528,6 +572,11 @@ class _Walker:
                 out.append("\n")
             elif tag == _q("w:noBreakHyphen"):
                 out.append("-")
+            elif tag == _q("w:softHyphen") and enc != "vni":
+                # TCVN3 puts ư on byte 0xAD, the soft hyphen; LibreOffice writes it as
+                # w:softHyphen (024: "Ch¬ng" for Chương). fix_runs drops it where no
+                # TCVN3 decoding claims it.
+                out.append("\xad")
             elif tag == _q("w:sym"):
                 out.append(_sym_char(c.get(_q("w:char")) or ""))
             elif tag in _RUN_DRAWINGS:
@@ -536,7 +585,9 @@ class _Walker:
                 branch = _choose_branch(c)
                 if branch is not None:
                     self.run(branch, out, boxes)
-            # w:instrText (field codes), w:delText, note references, w:softHyphen: not text
+            # w:instrText (field codes), w:delText, note references: not text
+        if out:
+            runs.append(legacy.Run("".join(out), enc, legacy.font_is_upper(font)))
 
 
 def _sym_char(code: str) -> str:
@@ -714,6 +765,8 @@ class DocxReader(Reader):
         walker = _Walker(builder, styles, numbering)
         walker.container(doc.element.body)
         st = builder.build(InputFormat.DOCX.value, str(path), walker.warnings)
+        st.route = "docx"
+        st.encodings = sorted(walker.legacy)
         if not st.text.strip():
             raise DocumentLoadError(path, "no text", "read", hint="the document body is empty (images only?)")
         return st

@@ -15,8 +15,14 @@ is therefore split at wide horizontal gaps (character boxes from pdfium), and a
 run of lines that share one column gap is emitted as its left column, then its
 right column.
 
-Pages without a usable text layer (scans, or fonts whose glyphs map to the wrong
-letters) are detected by ``page_needs_ocr``; OCR itself is a later stage.
+Every page's text layer is checked (``text_layer_problem``): no text (a scan),
+characters no Vietnamese text has (fonts whose glyphs map to the wrong letters,
+013/014), too few well-formed Vietnamese syllables, or syllables without
+diacritics (an OCR layer made without the Vietnamese model, 042). A layer in a
+legacy 8-bit encoding (030: TCVN3 bytes) is decoded instead (method "legacy").
+A page that fails is OCR'd with Tesseract (ocr.py), in parallel across pages,
+and kept as OCR only if that reads better than the layer did. Each page records
+how its text was obtained (PageInfo.method) and the OCR confidence.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
+from kehoach.ingest import legacy, systools
 from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
 from kehoach.ingest.builder import TextBuilder
+from kehoach.ingest.vietnamese import TextStats, text_stats
 
 # A gap this wide (points) between two words on one line starts a new
 # segment. Word gaps in justified body text stay under 12 pt (016, 020, 030);
@@ -43,6 +51,19 @@ MIN_TEXT_CHARS = 20
 # share of characters that no Vietnamese text contains; 013 and 014 (fonts
 # with a broken ToUnicode map) score 13-22 %, clean text layers 0 %
 GARBLED_SHARE = 0.05
+# A text layer with at least this many words must read as Vietnamese. Born-digital
+# layers score 99-100 % well-formed syllables (016, 020, 030 decoded), so one
+# under MIN_SYLLABLE_SHARE is not Vietnamese text (wrong glyph map).
+MIN_WORDS_TO_JUDGE = 15
+MIN_SYLLABLE_SHARE = 0.6
+# The invisible OCR layer of a scan (a page-sized image under the text) is judged
+# harder: 044's OmniPage layer has 58-67 % syllables and 32-45 % of them marked,
+# 042's (no Vietnamese model: "CONG Hcok xA HQI CHiJ NGHiA") 57-62 % and 1-2 %;
+# clean Vietnamese has 85-99 % and 85-90 %.
+SCAN_MIN_SYLLABLE_SHARE = 0.8
+SCAN_MIN_DIACRITIC_SHARE = 0.5
+# an image covering this share of the page makes it a scan
+SCAN_IMAGE_COVERAGE = 0.6
 
 # "2", "- 2 -", "– 12 –": a page number alone on the first or last line
 _PAGE_NUMBER = re.compile(r"^[\s\-–—]*\d{1,4}[\s\-–—]*$")
@@ -69,11 +90,40 @@ def text_layer_garbled(text: str) -> bool:
     return len(_SUSPICIOUS.findall(text)) / letters > GARBLED_SHARE
 
 
+def text_layer_problem(text: str, stats: Optional[TextStats] = None, scanned: bool = False) -> Optional[str]:
+    """Why a page's text layer cannot be used, or None when it can.
+
+    Args:
+        text: the page text (after any legacy decoding).
+        stats: its syllable statistics, if already computed.
+        scanned: the page is a scan (a page-sized image): its text layer is
+            someone's OCR and must also carry Vietnamese diacritics.
+
+    Examples:
+        >>> text_layer_problem("KẾ HOẠCH triển khai thực hiện Chỉ thị số 11-CT/TU") is None
+        True
+        >>> text_layer_problem("")
+        'no text layer'
+    """
+    if len(_ALNUM.findall(text)) < MIN_TEXT_CHARS:
+        return "no text layer"
+    if text_layer_garbled(text):
+        return "garbled text layer (fonts map to wrong letters)"
+    stats = stats or text_stats(text)
+    if stats.words >= MIN_WORDS_TO_JUDGE:
+        if stats.valid_share < (SCAN_MIN_SYLLABLE_SHARE if scanned else MIN_SYLLABLE_SHARE):
+            what = "OCR layer of a scan" if scanned else "text layer"
+            return f"{what} is not readable Vietnamese ({stats.valid_share:.0%} well-formed syllables)"
+        if scanned and stats.marked_share < SCAN_MIN_DIACRITIC_SHARE:
+            return f"OCR layer of a scan lacks Vietnamese diacritics ({stats.marked_share:.0%} of syllables marked)"
+    return None
+
+
 def page_needs_ocr(text: str) -> bool:
     """True when a page's text layer cannot be used and the page must be OCRed.
 
-    A page needs OCR when it has (almost) no text (a scan) or when its text is
-    garbled (see ``text_layer_garbled``). Extend here for new kinds of bad layers.
+    A layer in a legacy encoding is judged after decoding (030 is readable);
+    see ``text_layer_problem`` for the reasons.
 
     Args:
         text: the page text as the PDF library returns it.
@@ -82,9 +132,8 @@ def page_needs_ocr(text: str) -> bool:
         >>> page_needs_ocr(""), page_needs_ocr("KẾ HOẠCH triển khai thực hiện Chỉ thị số 11-CT/TU")
         (True, False)
     """
-    if len(_ALNUM.findall(text)) < MIN_TEXT_CHARS:
-        return True
-    return text_layer_garbled(text)
+    enc = legacy.choose_encoding(text, pdf=True)
+    return text_layer_problem(legacy.decode(text, enc, pdf=True) if enc else text) is not None
 
 
 # ---------------------------------------------------------------------------
@@ -329,6 +378,28 @@ def _has_rulings(page) -> bool:
     return False
 
 
+def _image_coverage(page) -> float:
+    """Share of the page covered by its largest image (a scan: ~1.0)."""
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page.get_size()
+    area = max(1.0, float(width) * float(height))
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    best = 0.0
+    n = pdfium_c.FPDFPage_CountObjects(page.raw)
+    for k in range(n):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, k)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            continue
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            continue
+        w = min(right.value, width) - max(left.value, 0.0)
+        h = min(top.value, height) - max(bottom.value, 0.0)
+        if w > 0 and h > 0:
+            best = max(best, w * h / area)
+    return best
+
+
 def _plumber_tables(plumber_page, first_index: int) -> list[_Table]:
     """Ruled tables of a page (two rows and two columns at least) with their cells."""
     height = float(plumber_page.height)
@@ -405,6 +476,31 @@ def _count_pages_pdfminer(path: Path) -> Optional[int]:
         return None
 
 
+@dataclass
+class _PageText:
+    """What the first pass found on a page."""
+
+    problem: Optional[str] = None          # why the text layer is not used as it is (None: it is)
+    encoding: Optional[str] = None         # legacy encoding of the text layer
+    stats: Optional[TextStats] = None
+    items: Optional[list[_Item]] = None    # the text layer's lines and tables, when worth keeping
+    broken: bool = False
+
+
+def _layer_is_fallback(problem: str) -> bool:
+    """A layer that reads poorly but is real text: kept in case OCR is absent or no better."""
+    return problem.startswith(("text layer ", "OCR layer "))
+
+
+def _quality(stats: TextStats) -> float:
+    """One number to compare a text layer with its OCR: syllables, weighted by diacritics."""
+    return stats.valid_share * (0.5 + 0.5 * min(1.0, stats.marked_share / 0.6))
+
+
+def _reason_phrase(problem: str) -> str:
+    return {"no text layer": "no text layer (scanned PDF)"}.get(problem, problem)
+
+
 class PdfReader(Reader):
     """Reader for PDFs with a text layer; scanned pages are reported for OCR."""
 
@@ -415,10 +511,14 @@ class PdfReader(Reader):
     def read(self, path: Path) -> SourceText:
         """Read a PDF into normalized text: page blocks, one paragraph block per line, cell blocks.
 
+        Pages whose text layer fails ``text_layer_problem`` are OCR'd when
+        Tesseract is installed; each page's PageInfo says how its text was
+        obtained ("text", "legacy", "ocr") and the OCR confidence.
+
         Raises:
             DocumentLoadError: "password required (encrypted PDF)", "corrupt PDF: ...",
-                "PDF has no pages" (stage "parse"); "no text layer (scanned PDF); OCR
-                needed" or "unusable text layer ...; OCR needed" (stage "read").
+                "PDF has no pages" (stage "parse"); no usable page and Tesseract
+                missing (stage "tool"); no usable page and OCR found no text (stage "ocr").
         """
         import pypdfium2 as pdfium
 
@@ -432,29 +532,32 @@ class PdfReader(Reader):
             from kehoach.limits import current
 
             current().check_pages(path, n_pages)  # before any page is read
-            builder = TextBuilder()
             warnings: list[str] = []
             if truncated:
                 warnings.append("file looks truncated (no %EOF at the end); text may be incomplete")
-            ocr_pages: list[int] = []
-            garbled = broken = 0
+            pages: dict[int, _PageText] = {}
+            broken = 0
             tables_seen = 0
             for i in range(n_pages):
                 try:
                     page = pdf[i]
                     textpage = page.get_textpage()
                 except pdfium.PdfiumError as e:
-                    builder.start_page(i + 1)
                     warnings.append(f"page {i + 1}: cannot be read ({e})")
+                    pages[i + 1] = _PageText(problem="unreadable page", broken=True)
                     broken += 1
                     continue
                 try:
                     raw_text = textpage.get_text_range()
-                    builder.start_page(i + 1)
-                    if page_needs_ocr(raw_text):
-                        ocr_pages.append(i + 1)
-                        garbled += text_layer_garbled(raw_text)
-                        continue
+                    enc = legacy.choose_encoding(raw_text, pdf=True)
+                    judged = legacy.decode(raw_text, enc, pdf=True) if enc else raw_text
+                    stats = text_stats(judged)
+                    scanned = bool(stats.words) and _image_coverage(page) >= SCAN_IMAGE_COVERAGE
+                    problem = text_layer_problem(judged, stats, scanned)
+                    pt = _PageText(problem=problem, encoding=enc, stats=stats)
+                    pages[i + 1] = pt
+                    if problem is not None and not _layer_is_fallback(problem):
+                        continue  # nothing worth keeping: a scan or wrong glyphs
                     tables: list[_Table] = []
                     if _has_rulings(page):
                         try:
@@ -469,31 +572,110 @@ class PdfReader(Reader):
                             tables = []
                         tables_seen += len(tables)
                     lines = _page_lines(textpage, [t.bbox for t in tables])
-                    self._emit_page(builder, _strip_page_numbers(lines), tables)
+                    pt.items = self._page_items(_strip_page_numbers(lines), tables)
                 finally:
                     textpage.close()
                     page.close()
             if broken == n_pages:
                 raise DocumentLoadError(path, "corrupt PDF: no page can be read", "parse")
-            if len(ocr_pages) + broken == n_pages:
-                if garbled:
-                    raise DocumentLoadError(path, "unusable text layer (fonts map to wrong letters); OCR needed",
-                                            "read", hint="OCR the PDF")
-                raise DocumentLoadError(path, "no text layer (scanned PDF); OCR needed", "read", hint="OCR the PDF")
-            if ocr_pages:
-                warnings.append(f"pages without a usable text layer (OCR needed): "
-                                f"{', '.join(map(str, ocr_pages))}")
-            st = builder.build(InputFormat.PDF.value, str(path), warnings)
+            ocr_pages = self._ocr(path, pdf, pages, warnings)
         finally:
             if plumber is not None:
                 plumber.close()
             pdf.close()
+
+        builder = TextBuilder()
+        methods: set[str] = set()
+        encodings: set[str] = set()
+        for n in range(1, n_pages + 1):
+            pt = pages[n]
+            page_ocr = ocr_pages.get(n)
+            if page_ocr is not None:
+                from kehoach.ingest.image import emit_ocr_page
+
+                emit_ocr_page(builder, page_ocr)
+                methods.add("ocr")
+                continue
+            method = "legacy" if pt.encoding else "text"
+            builder.start_page(n, method)
+            if pt.items is not None:
+                fix = (lambda s, e=pt.encoding: legacy.decode(s, e, pdf=True)) if pt.encoding else None
+                self._emit_items(builder, pt.items, fix)
+                methods.add(method)
+                if pt.encoding:
+                    encodings.add(pt.encoding)
+        st = builder.build(InputFormat.PDF.value, str(path), warnings)
+        for info in st.pages:
+            pt = pages[info.number]
+            if pt.problem and info.method != "ocr":
+                info.note = pt.problem
+            elif pt.problem:
+                info.note = f"OCR: {pt.problem}"
+        st.route = "+".join(r for m, r in (("text", "pdf-text"), ("legacy", "pdf-legacy"), ("ocr", "ocr"))
+                            if m in methods) or "pdf-text"
+        st.encodings = sorted(encodings)
         if not st.text.strip():
-            raise DocumentLoadError(path, "no text", "read")
+            self._no_text(path, pages, warnings)
         return st
 
+    def _ocr(self, path: Path, pdf, pages: dict[int, "_PageText"], warnings: list[str]) -> dict:
+        """OCR the pages whose text layer failed; returns page number -> OcrPage for pages to take from OCR."""
+        need = sorted(n for n, pt in pages.items() if pt.problem is not None)
+        if not need:
+            return {}
+        exe = systools.find("tesseract")
+        vie = bool(exe) and systools.tesseract_has("vie", exe)
+        if not vie:
+            usable = [n for n, pt in pages.items() if pt.items]
+            what = "Tesseract's Vietnamese model (vie)" if exe else "tesseract"
+            pkgs = ("tesseract-ocr-vie",) if exe else systools.TOOLS["tesseract"].apt
+            if not usable:
+                problem = pages[need[0]].problem or "no text layer"
+                raise DocumentLoadError(path, f"{_reason_phrase(problem)}: OCR needs {what}, which is not installed",
+                                        "tool", hint=f"install it: {systools.install_command(pkgs)}")
+            warnings.append(f"pages without a usable text layer (OCR needed; {what} not installed): "
+                            f"{', '.join(map(str, need))}")
+            return {}
+        from kehoach.ingest import ocr
+
+        results = ocr.ocr_pdf_pages(pdf, need, exe)
+        chosen = {}
+        for n in need:
+            res = results.get(n)
+            pt = pages[n]
+            if res is None or res.error:
+                why = res.error if res is not None else "not OCR'd"
+                warnings.append(f"page {n}: {why}" + ("; text layer kept" if pt.items else ""))
+                continue
+            if not res.text.strip():
+                if not pt.items:
+                    warnings.append(f"page {n}: no text layer and OCR found no text")
+                continue
+            # a real layer is replaced only by OCR that reads clearly better
+            if pt.items and pt.stats is not None and _quality(text_stats(res.text)) < _quality(pt.stats) + 0.05:
+                warnings.append(f"page {n}: {pt.problem}, but OCR read no better; text layer kept")
+                pt.problem = None
+                continue
+            chosen[n] = res
+        return chosen
+
     @staticmethod
-    def _emit_page(builder: TextBuilder, lines: list[_Line], tables: list[_Table]) -> None:
+    def _no_text(path: Path, pages: dict[int, "_PageText"], warnings: list[str]) -> None:
+        problems = [pt.problem for pt in pages.values() if pt.problem]
+        ocr_errors = [w for w in warnings if any(k in w for k in ("did not finish", "failed", "cannot render",
+                                                                   "cannot run"))]
+        if problems and all(p == "no text layer" for p in problems):
+            reason = "no text layer (scanned PDF) and OCR found no text"
+        elif problems:
+            reason = f"{_reason_phrase(problems[0])} and OCR found no text"
+        else:
+            reason = "no text"
+        if ocr_errors:
+            reason += f" ({ocr_errors[0]})"
+        raise DocumentLoadError(path, reason, "ocr", hint="check that the pages hold printed text")
+
+    @staticmethod
+    def _page_items(lines: list[_Line], tables: list[_Table]) -> list[_Item]:
         # each line goes before the first table whose top lies below it
         bands: list[list[_Line]] = [[] for _ in range(len(tables) + 1)]
         tables = sorted(tables, key=lambda t: -t.bbox[3])
@@ -511,13 +693,17 @@ class PdfReader(Reader):
             items.pop(0)
         while items and items[-1] is None:
             items.pop()
+        return items
+
+    @staticmethod
+    def _emit_items(builder: TextBuilder, items: list[_Item], fix=None) -> None:
         for item in items:
             if item is None:
                 builder.blank()
             elif isinstance(item, str):
-                builder.add(item)
+                builder.add(fix(item) if fix else item)
             else:
                 builder.blank()
                 for r, c, text in item.cells:
-                    builder.add(text, kind="cell", table=item.index, row=r, col=c)
+                    builder.add(fix(text) if fix else text, kind="cell", table=item.index, row=r, col=c)
                 builder.blank()

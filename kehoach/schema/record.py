@@ -101,6 +101,16 @@ class Recipient(Item):
     name_normalized: Optional[str] = None
 
 
+class PageSource(BaseModel):
+    """How one page's text was obtained: text layer, decoded legacy encoding, or OCR (with confidence)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    page: int
+    method: Literal["text", "legacy", "ocr"] = "text"
+    confidence: Optional[float] = None   # OCR: Tesseract's mean word confidence, 0-100
+
+
 class SourceInfo(BaseModel):
     """Where the record came from and how its text was obtained."""
 
@@ -113,6 +123,11 @@ class SourceInfo(BaseModel):
     chars: int = 0
     status: Literal["success", "partial", "failure"] = "success"
     warnings: list[str] = Field(default_factory=list)
+    # how the text was obtained when not read directly: "libreoffice+docx", "antiword",
+    # "pdf-legacy", "pdf-text+ocr", "ocr", "html"; None for .txt/.docx/text-layer PDF
+    route: Optional[str] = None
+    encodings: list[str] = Field(default_factory=list)   # legacy decodings applied: tcvn3, vni
+    page_sources: list[PageSource] = Field(default_factory=list)
 
 
 class PlanRecord(BaseModel):
@@ -143,4 +158,11 @@ class PlanRecord(BaseModel):
 
     def to_json_dict(self) -> dict:
         """The record as the spec's JSON object (recipients as plain strings too)."""
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        # how the text was obtained is only written where it was not read directly
+        # (conversion, legacy decoding, OCR); direct reads keep the record as it was
+        src = data.get("source") or {}
+        for key in ("route", "encodings", "page_sources"):
+            if key in src and not src[key]:
+                del src[key]
+        return data

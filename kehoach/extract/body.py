@@ -10,21 +10,8 @@ from typing import Optional
 from kehoach.extract.dates import DateHit, find_dates
 from kehoach.extract.names import clean, same_agency
 from kehoach.extract.worklist import WorkItem
-from kehoach.extract.structure import Anatomy, Line
+from kehoach.extract.structure import Anatomy, Line, rank
 from kehoach.extract.vocabulary import deadline_vocab, phrase_regex, phrases
-
-
-def rank(ln: Line) -> int:
-    """Nesting rank of a list label: smaller is shallower."""
-    if ln.kind == "roman":
-        return 0
-    if ln.kind == "num":
-        return ln.depth
-    if ln.kind == "letter":
-        return 5
-    if ln.kind == "bullet":
-        return 7 if ln.label == "+" else 6
-    return 99
 
 
 def children(lines: list[Line], i: int) -> list[Line]:

@@ -338,3 +338,16 @@ def looks_hard_wrapped(text: str) -> bool:
     if not 50 <= p80 <= 130:
         return False
     return sum(n >= 0.8 * p80 for n in lengths) / len(lengths) >= 0.4
+
+
+def rank(ln: Line) -> int:
+    """Nesting rank of a list label: smaller is shallower."""
+    if ln.kind == "roman":
+        return 0
+    if ln.kind == "num":
+        return ln.depth
+    if ln.kind == "letter":
+        return 5
+    if ln.kind == "bullet":
+        return 7 if ln.label == "+" else 6
+    return 99

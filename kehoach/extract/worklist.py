@@ -24,7 +24,7 @@ from typing import Optional
 
 from kehoach.extract.dates import find_dates
 from kehoach.extract.names import clean
-from kehoach.extract.structure import Line
+from kehoach.extract.structure import Line, rank
 from kehoach.extract.vocabulary import phrase_regex, phrases
 
 _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:\s*(?P<rest>.*)$", re.S)
@@ -85,16 +85,6 @@ def _split_coordinators(value: str) -> list[str]:
     return out
 
 
-def _rank(ln: Line) -> int:
-    if ln.kind == "roman":
-        return 0
-    if ln.kind == "num":
-        return ln.depth
-    if ln.kind == "letter":
-        return 5
-    return 99
-
-
 def _task_of(ln: Line) -> tuple[str, int]:
     body = ln.body
     m = _LABEL_COLON.match(body)
@@ -145,9 +135,9 @@ def labelled_items(lines: list[Line], year: Optional[int]) -> list[WorkItem]:
             if ln.kind in ("num", "letter"):
                 if not heads:
                     heads.append(j)
-                elif _rank(ln) == _rank(lines[heads[-1]]):
+                elif rank(ln) == rank(lines[heads[-1]]):
                     heads.append(j)
-                elif _rank(ln) < _rank(lines[heads[-1]]):
+                elif rank(ln) < rank(lines[heads[-1]]):
                     break
             j -= 1
         heads.reverse()
@@ -193,10 +183,10 @@ def labelled_items(lines: list[Line], year: Optional[int]) -> list[WorkItem]:
         if leads:
             # the item goes on after its fields over later lines of the same or deeper rank
             # ("1.2. Báo cáo kết quả …" after the fields of 1.1) up to a shallower heading
-            head_rank = _rank(lines[heads[0]]) if heads else 99
+            head_rank = rank(lines[heads[0]]) if heads else 99
             end = r1
             while end + 1 < len(lines) and not (lines[end + 1].kind in ("roman", "num", "letter")
-                                                 and _rank(lines[end + 1]) < head_rank):
+                                                 and rank(lines[end + 1]) < head_rank):
                 end += 1
             region = (lines[seg_start].start if seg_start >= 0 else lines[r0].start, lines[end].end)
             out.append(WorkItem(tasks, leads, role, coords, due, region, time_spans))

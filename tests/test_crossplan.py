@@ -722,3 +722,26 @@ def test_cli_show_renders_sections_and_spans(runner, tmp_path):
     assert table.exit_code == 0, table.output
     assert "Sections" in table.stdout and "MỤC ĐÍCH" in table.stdout.upper()
     assert re.search(r"\d+–\d+", table.stdout)  # spans of the facts
+
+
+# ------------------------------------------------------------------ docs/schema.md is the live schema
+
+def documented_tables() -> dict[str, list[tuple[str, str]]]:
+    text = (Path(__file__).parent.parent / "docs" / "schema.md").read_text(encoding="utf-8")
+    tables: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for line in text.splitlines():
+        m = re.match(r"^### (\w+)$", line)
+        if m:
+            current = tables.setdefault(m.group(1), [])
+            continue
+        m = re.match(r"^\| (\w+) \| ([A-Z\[\]]+) \|", line)
+        if m and current is not None:
+            current.append((m.group(1), m.group(2)))
+    return tables
+
+
+def test_schema_doc_matches_the_store(con):
+    documented = documented_tables()
+    live = {t: [(r[0], r[1]) for r in con.execute(f'DESCRIBE "{t}"').fetchall()] for t in exported_tables(con)}
+    assert documented == live

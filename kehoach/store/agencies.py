@@ -696,12 +696,19 @@ def _migration_backfill(con) -> None:
 
 # ------------------------------------------------------------------ lookups
 
-def match_agencies(con, text: str) -> list[str]:
-    """Ids of the agencies one of whose names contains ``text`` as whole words.
+def match_agencies(con, text: str, contains: bool = False) -> list[str]:
+    """Ids of the agencies ``text`` names.
 
     Case, diacritics, đ/d, tone placement and abbreviations are ignored:
-    "ubnd quan 12", "Ủy ban nhân dân Quận 12" and "UBND Q.12"'s written form
-    all reach the same row.
+    "ubnd quan 12", "Ủy ban nhân dân Quận 12" and "UBND Quận 12" reach the
+    same row.
+
+    Args:
+        contains: False (for filters): an agency whose canonical name or one of
+            whose written names is ``text``, or whose canonical name is ``text``
+            followed by its place ("Sở Nội vụ" -> Sở Nội vụ tỉnh Bình Định, Sở
+            Nội vụ tỉnh Lào Cai; not Phòng … - Sở Nội vụ …). True (for browsing):
+            any agency one of whose names contains ``text`` as whole words.
 
     Raises:
         ValueError: ``text`` has no letters or digits.
@@ -709,7 +716,16 @@ def match_agencies(con, text: str) -> list[str]:
     needle = name_key(text)
     if not needle:
         raise ValueError(f"agency {text!r} has no letters or digits to match")
+    if contains:
+        # contains(needle) first: cheap, and only its rows pay for the padded whole-word test
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT agency_id FROM agency_aliases "
+            "WHERE contains(alias_key, ?) AND contains(' ' || alias_key || ' ', ?) "
+            "UNION SELECT id FROM agencies WHERE kind IN ('agency', 'group') "
+            "AND contains(key, ?) AND contains(' ' || key || ' ', ?)",
+            [needle, f" {needle} ", needle, f" {needle} "]).fetchall()]
     return [r[0] for r in con.execute(
-        "SELECT DISTINCT agency_id FROM agency_aliases WHERE contains(' ' || alias_key || ' ', ?) "
-        "UNION SELECT id FROM agencies WHERE contains(' ' || key || ' ', ?)",
-        [f" {needle} ", f" {needle} "]).fetchall()]
+        "SELECT DISTINCT agency_id FROM agency_aliases WHERE alias_key = ? "
+        "UNION SELECT id FROM agencies WHERE key = ? "
+        "OR (kind IN ('agency', 'group') AND starts_with(key, ?) AND locality IS NOT NULL)",
+        [needle, needle, needle + " "]).fetchall()]

@@ -57,7 +57,7 @@ def agencies(con, *, name: Optional[str] = None, kinds: Sequence[str] = ("agency
     params: list[Any] = [list(kinds)]
     if name is not None:
         where.append("list_contains(?, g.id)")
-        params.append(match_agencies(con, name))
+        params.append(match_agencies(con, name, contains=True))
     if level is not None:
         where.append("g.level = ?")
         params.append(level)

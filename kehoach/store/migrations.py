@@ -299,19 +299,38 @@ _OBLIGATIONS_V2 = (
         WHEN regexp_full_match(v, '\d{4}') THEN 'year'
     END
     """,
+    # Written with the row (writer) so that the view needs no aggregate over a
+    # whole table: with 100,000 plans a correlated list() of coordinators cost
+    # more than the rest of an obligations query together.
+    "ALTER TABLE assignments ADD COLUMN coordinators VARCHAR[]",
+    "ALTER TABLE assignments ADD COLUMN deadline_inferred BOOLEAN",
+    "ALTER TABLE assignments ADD COLUMN deadline_recurrence VARCHAR",
+    "ALTER TABLE tasks ADD COLUMN deadline_inferred BOOLEAN",
+    "ALTER TABLE tasks ADD COLUMN deadline_recurrence VARCHAR",
+    """
+    UPDATE assignments SET coordinators = c.names
+    FROM (SELECT assignment_id, list(name ORDER BY ordinal) AS names
+          FROM assignment_coordinators GROUP BY assignment_id) c
+    WHERE assignments.id = c.assignment_id
+    """,
+    # the flags of the deadline phrase(s) with the same date in the same plan
+    """
+    UPDATE assignments SET deadline_inferred = dl.inferred, deadline_recurrence = dl.recurrence
+    FROM (SELECT doc_id, date, bool_or(inferred) AS inferred, min(recurrence) AS recurrence
+          FROM deadlines GROUP BY doc_id, date) dl
+    WHERE assignments.doc_id = dl.doc_id AND assignments.deadline = dl.date
+    """,
+    """
+    UPDATE tasks SET deadline_inferred = dl.inferred, deadline_recurrence = dl.recurrence
+    FROM (SELECT doc_id, date, bool_or(inferred) AS inferred, min(recurrence) AS recurrence
+          FROM deadlines GROUP BY doc_id, date) dl
+    WHERE tasks.doc_id = dl.doc_id AND tasks.deadline = dl.date
+    """,
     # One row per task (an assignment without tasks: one row, task NULL), its
     # assignee's role. The columns of 0002 are kept, in their order, then new ones.
-    # Coordinators and deadline flags are correlated subqueries rather than
-    # CTEs over whole tables, so that DuckDB looks up only the rows a filtered
-    # query needs.
     f"""
     CREATE OR REPLACE VIEW obligations AS
-    SELECT *,
-        date_precision(deadline) AS deadline_precision,
-        coalesce((SELECT bool_or(dl.inferred) FROM deadlines dl
-                  WHERE dl.doc_id = o.doc_id AND dl.date = o.deadline), false) AS deadline_inferred,
-        (SELECT min(dl.recurrence) FROM deadlines dl
-         WHERE dl.doc_id = o.doc_id AND dl.date = o.deadline) AS deadline_recurrence
+    SELECT *, date_precision(deadline) AS deadline_precision
     FROM (
         SELECT
             d.id AS doc_id,
@@ -327,8 +346,7 @@ _OBLIGATIONS_V2 = (
             a.assignee_normalized_folded,
             a.role,
             a.request,
-            coalesce((SELECT list(c.name ORDER BY c.ordinal) FROM assignment_coordinators c
-                      WHERE c.assignment_id = a.id), []::VARCHAR[]) AS coordinators,
+            coalesce(a.coordinators, []::VARCHAR[]) AS coordinators,
             t.ordinal AS task_ordinal,
             t.text AS task,{_DUE},
             coalesce(t.span_start, a.span_start) AS span_start,
@@ -342,7 +360,11 @@ _OBLIGATIONS_V2 = (
             d.issuer_agency_id,
             ia.name AS issuer_agency,
             d.issued_date_start AS plan_issued_start,
-            d.ingested_at AS plan_ingested_at
+            d.ingested_at AS plan_ingested_at,
+            coalesce(CASE WHEN t.assignment_id IS NULL THEN a.deadline_inferred ELSE t.deadline_inferred END,
+                     false) AS deadline_inferred,
+            CASE WHEN t.assignment_id IS NULL THEN a.deadline_recurrence ELSE t.deadline_recurrence END
+                AS deadline_recurrence
         FROM assignments a
         JOIN documents d ON d.id = a.doc_id
         LEFT JOIN tasks t ON t.assignment_id = a.id

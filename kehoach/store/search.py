@@ -111,9 +111,21 @@ def fold_char(ch: str) -> str:
     return base if len(base) == 1 else (" " if not base else lower)
 
 
+class _FoldTable(dict):
+    """``str.translate`` table of ``fold_char``, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold_text(text: str) -> str:
     """``text`` folded character by character (same length, same offsets)."""
-    return "".join(fold_char(c) for c in text)
+    return text.translate(_FOLD)
 
 
 def query_terms(con, query: str) -> tuple[str, list[str]]:
@@ -131,12 +143,9 @@ def _signature(con) -> tuple[int, Optional[datetime]]:
 
 def index_is_stale(con) -> bool:
     """True when no index was built, or documents were stored after it was."""
+    # build_index writes search_postings and this row in one go, so the row stands for both
     row = con.execute("SELECT documents, last_ingested_at FROM search_index_state").fetchone()
-    if row is None:
-        return True
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-                         "AND table_name = 'search_postings'").fetchone()[0]
-    return not exists or tuple(row) != tuple(_signature(con))
+    return row is None or tuple(row) != tuple(_signature(con))
 
 
 def build_index(con) -> int:
@@ -148,6 +157,11 @@ def build_index(con) -> int:
         SearchUnavailableError: the extension cannot be loaded.
     """
     load_fts(con)
+    # The extension's PRAGMAs create and drop tables in ways one explicit
+    # transaction refuses, so the build runs statement by statement; the state
+    # row is removed first and written last, so a build that stops half-way
+    # leaves the index marked stale and the next search rebuilds it.
+    con.execute("DELETE FROM search_index_state")
     signature = _signature(con)
     con.execute(f"CREATE OR REPLACE TABLE {_FTS_TABLE} (doc_id VARCHAR PRIMARY KEY, folded VARCHAR)")
     con.execute(f"INSERT INTO {_FTS_TABLE} SELECT doc_id, kh_fold(text) FROM document_texts WHERE text IS NOT NULL")
@@ -247,23 +261,26 @@ def search(con, query: str, limit: int = 20) -> Rows:
         SELECT doc_id, sum(weight) AS score FROM ({per_term})
         GROUP BY doc_id HAVING count(*) = ?
         ORDER BY score DESC, doc_id LIMIT ?""", [*terms, len(terms), limit]).fetchall()
+    pages: dict[str, list[tuple[int, int]]] = {}
+    if hits:
+        for doc_id, page, start in con.execute(
+                "SELECT doc_id, page, start_offset FROM document_pages WHERE list_contains(?, doc_id) "
+                "ORDER BY doc_id, start_offset", [[h[0] for h in hits]]).fetchall():
+            pages.setdefault(doc_id, []).append((start, page))
     rows: list[dict[str, Any]] = []
     for doc_id, score in hits:
-        # three point lookups by primary key: a join would scan every stored text
-        folded_row = con.execute(f"SELECT folded FROM {_FTS_TABLE} WHERE doc_id = ?", [doc_id]).fetchone()
-        text_row = con.execute("SELECT text FROM document_texts WHERE doc_id = ?", [doc_id]).fetchone()
-        meta = con.execute("SELECT number, title, issuer, issued_date FROM documents WHERE id = ?",
-                           [doc_id]).fetchone()
-        if folded_row is None or text_row is None or meta is None:
+        # point lookups by primary key: a join or an IN list would read every stored text
+        found = con.execute("""
+            SELECT t.text, d.number, d.title, d.issuer, d.issued_date
+            FROM document_texts t, documents d WHERE t.doc_id = ? AND d.id = ?""", [doc_id, doc_id]).fetchone()
+        if found is None:
             continue
-        folded_text, text = folded_row[0], text_row[0]
-        number, title, issuer, issued = meta
-        phrase, span = _locate(folded_text, terms)
+        text, number, title, issuer, issued = found
+        # the same folding as kh_fold, character for character, so offsets carry over
+        phrase, span = _locate(text.translate(_FOLD), terms)
         page = None
         if span is not None:
-            from kehoach.store.lookups import page_of
-
-            page = page_of(con, doc_id, span[0])
+            page = next((p for start, p in reversed(pages.get(doc_id, [])) if start <= span[0]), None)
         rows.append({"score": round(float(score), 4), "phrase": phrase, "plan_number": number,
                      "plan_title": title, "issuer": issuer, "plan_issued_date": issued,
                      "snippet": _snippet(text, span), "match_start": span[0] if span else None,

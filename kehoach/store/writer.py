@@ -107,6 +107,16 @@ def _task_deadline(span, assignment: "Assignment", deadlines: Iterable["Deadline
     return assignment.deadline
 
 
+def _deadline_flags(value: Optional[str], deadlines: Iterable["Deadline"]) -> tuple[Optional[bool], Optional[str]]:
+    """Inferred flag and recurrence of the deadline phrase(s) with this date."""
+    if not value:
+        return None, None
+    same = [d for d in deadlines if d.date == value]
+    if not same:
+        return None, None
+    return any(d.inferred for d in same), min((d.recurrence for d in same if d.recurrence), default=None)
+
+
 def _file_stat(path: Optional[str]) -> tuple[Optional[int], Optional[datetime]]:
     if not path:
         return None, None
@@ -247,6 +257,7 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
         assignment_rows.append((
             aid, doc_id, i, a.assignee, a.assignee_normalized, fold(a.assignee), fold(a.assignee_normalized),
             a.role, a.request, a.deadline, a_start, a_end, *prov(a.span, a.page), links.assignments[i],
+            list(a.coordinators), *_deadline_flags(a.deadline, record.deadlines),
         ))
         for j, name in enumerate(a.coordinators):
             normalized = a.coordinators_normalized[j] if j < len(a.coordinators_normalized) else None
@@ -255,18 +266,19 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
             span = a.task_spans[j] if j < len(a.task_spans) else None
             deadline = _task_deadline(span, a, record.deadlines)
             due_start, due_end = date_range(deadline)
-            task_rows.append((aid, doc_id, j, task, deadline, due_start, due_end, *prov(span)))
+            task_rows.append((aid, doc_id, j, task, deadline, due_start, due_end, *prov(span),
+                              *_deadline_flags(deadline, record.deadlines)))
     _insert(con, "assignments", (
         "id", "doc_id", "ordinal", "assignee", "assignee_normalized", "assignee_folded",
         "assignee_normalized_folded", "role", "request", "deadline", "deadline_start", "deadline_end",
-        "span_start", "span_end", "page", "agency_id",
+        "span_start", "span_end", "page", "agency_id", "coordinators", "deadline_inferred", "deadline_recurrence",
     ), assignment_rows)
     _insert(con, "assignment_coordinators", (
         "assignment_id", "doc_id", "ordinal", "name", "name_normalized", "name_folded", "agency_id",
     ), coordinator_rows)
     _insert(con, "tasks", (
         "assignment_id", "doc_id", "ordinal", "text", "deadline", "due_start", "due_end",
-        "span_start", "span_end", "page",
+        "span_start", "span_end", "page", "deadline_inferred", "deadline_recurrence",
     ), task_rows)
 
     deadline_rows = []

@@ -433,13 +433,29 @@ def test_sigkill_at_a_random_moment_then_rerun_stores_every_file_once(tmp_path):
 
 # ------------------------------------------------------------------ Dask
 
-def test_dask_local_cluster_writes_shards_and_loads_them(tmp_path, pool_db):
-    pytest.importorskip("distributed")
+def test_shards_option_needs_dask(tmp_path):
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path), "--shards", str(tmp_path / "s"), "--db",
+                                      str(tmp_path / "k.duckdb")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --shards only applies with --dask")
+
+
+@pytest.fixture(scope="module")
+def dask_address():
+    """A LocalCluster of one worker process, reached by its scheduler address as a real cluster is."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+def test_dask_local_cluster_writes_shards_and_loads_them(tmp_path, pool_db, dask_address):
     from kehoach.batch.distributed import ingest_dask, load_shard
 
     corpus = copy_mixed(tmp_path / "mixed")
     db = tmp_path / "dask.duckdb"
-    s = ingest_dask([corpus], db, "local", workers=1, files_per_shard=2)
+    s = ingest_dask([corpus], db, dask_address, files_per_shard=2)
     assert (s.stored, s.failed) == (4, 1)
     shards = sorted(p.parent for p in (tmp_path / "dask.duckdb.shards").rglob("_SUCCESS"))
     assert len(shards) == 3
@@ -465,5 +481,5 @@ def test_dask_local_cluster_writes_shards_and_loads_them(tmp_path, pool_db):
     c.close()
     assert {t: table_rows(db, t) for t in before} == before
     # and a re-run resumes: only the failed file is sent to the cluster again
-    s2 = ingest_dask([corpus], db, "local", workers=1, files_per_shard=2)
+    s2 = ingest_dask([corpus], db, dask_address, files_per_shard=2)
     assert (s2.unchanged, s2.stored, s2.failed) == (4, 0, 1)

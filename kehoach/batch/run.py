@@ -65,7 +65,7 @@ class IngestOptions:
         workers: extraction processes; 0 runs everything in this process.
         batch_docs, batch_seconds: a batch is written when it holds this many
             documents or is this old, whichever comes first.
-        max_in_flight: files queued or being processed at once (default 4 per worker).
+        max_in_flight: files queued or being processed at once (default 8 per worker).
         wait: wait for another ingest of the same database instead of failing.
         hold_db: keep the database open for the whole run (faster for huge
             runs, but lookups are locked out until it ends).
@@ -73,7 +73,7 @@ class IngestOptions:
 
     workers: int = field(default_factory=default_workers)
     batch_docs: int = 200
-    batch_seconds: float = 2.0
+    batch_seconds: float = 1.0
     max_in_flight: Optional[int] = None
     wait: bool = False
     hold_db: bool = False
@@ -120,30 +120,49 @@ class _NoProgress:
 
 
 class Store:
-    """The database, opened only while it is used unless ``hold`` is set."""
+    """The database for the writer: held for at most ``release_every`` seconds at a time.
 
-    def __init__(self, db: str | Path, hold: bool, lock_timeout: float):
+    DuckDB lets no other process open the file while a writer has it open, and
+    closing it checkpoints (0.1-0.5 s). So the writer keeps it across batches
+    and lookups for ``release_every`` seconds, then closes it and leaves it
+    closed for at least ``grace`` seconds: a lookup waiting for the lock (it
+    retries every 0.1 s) gets in. ``hold`` keeps it open for the whole run.
+    """
+
+    def __init__(self, db: str | Path, hold: bool, lock_timeout: float, release_every: float = 2.0,
+                 grace: float = 0.25):
         self.db = db
         self.hold = hold
         self.lock_timeout = lock_timeout
+        self.release_every = release_every
+        self.grace = grace
         self.con = None
+        self.opened = 0.0
+        self.closed = 0.0
 
     @contextlib.contextmanager
     def use(self):
         from kehoach.store import connect
 
         if self.con is None:
+            rest = self.closed + self.grace - time.monotonic()
+            if rest > 0:
+                time.sleep(rest)
             self.con = connect(self.db, read_only=False, lock_timeout=self.lock_timeout)
+            # the writer inserts small batches: one thread is faster than many fighting the workers for cores
+            self.con.execute("SET threads = 1")
+            self.opened = time.monotonic()
         try:
             yield self.con
         finally:
-            if not self.hold:
+            if not self.hold and time.monotonic() - self.opened >= self.release_every:
                 self.close()
 
     def close(self) -> None:
         if self.con is not None:
             con, self.con = self.con, None
             con.close()
+            self.closed = time.monotonic()
 
 
 def _pool_context():
@@ -208,7 +227,7 @@ class _Run:
 
     def _run_pool(self) -> None:
         n = self.opts.workers
-        limit = self.opts.max_in_flight or max(4, 4 * n)
+        limit = self.opts.max_in_flight or max(8, 8 * n)
         jobs = self._jobs()
         executor = ProcessPoolExecutor(max_workers=n, mp_context=_pool_context(), initializer=warm_up)
         pending: dict[Future, FileJob] = {}
@@ -247,15 +266,24 @@ class _Run:
         return executor
 
     def _isolate(self, jobs: list[FileJob]) -> None:
-        for job in jobs:
-            with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context(), initializer=warm_up) as ex:
+        """Run ``jobs`` one at a time in a one-worker pool: a file that kills its worker is named."""
+        ex = None
+        try:
+            for job in jobs:
+                if ex is None:
+                    ex = ProcessPoolExecutor(max_workers=1, mp_context=_pool_context(), initializer=warm_up)
                 try:
                     result = ex.submit(process_job, job).result()
                 except BrokenProcessPool:
+                    ex.shutdown(wait=True)
+                    ex = None
                     result = FileResult(job, "error", None, reason="the worker process died while reading this file",
                                         stage="read", hint="the file crashes a reader library (or ran out of "
                                         "memory); check it with `kehoach extract FILE`")
-            self._add(result)
+                self._add(result)
+        finally:
+            if ex is not None:
+                ex.shutdown(wait=True)
 
     # ------------------------------------------------------------- discovery and resume
 

@@ -43,25 +43,32 @@ def abs_path(path: str) -> str:
     return storable(os.path.abspath(path))
 
 
+# table -> column -> Arrow type, read once per process from the store's schema
+# (information_schema queries cost ~10 ms each; a batch inserts into a dozen tables)
+_TYPES: dict[str, dict[str, Any]] = {}
+
+
 class ArrowInserter:
     """Inserts rows as Arrow tables typed from the store's own column types."""
 
     def __init__(self, con):
         self.con = con
-        self._types: dict[str, dict[str, Any]] = {}
 
-    def _schema(self, table: str) -> dict[str, Any]:
-        if table not in self._types:
+    def _schema(self, table: str, names: Sequence[str]) -> dict[str, Any]:
+        known = _TYPES.get(table)
+        if known is None or any(n not in known for n in names):
             import pyarrow as pa
 
             simple = {"VARCHAR": pa.string(), "JSON": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(),
                       "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(),
                       "DOUBLE": pa.float64(), "VARCHAR[]": pa.list_(pa.string())}
-            rows = self.con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-                "AND table_schema = current_schema()", [table]).fetchall()
-            self._types[table] = {name: simple.get(dtype) for name, dtype in rows}
-        return self._types[table]
+            _TYPES.clear()
+            for tname, name, dtype in self.con.execute(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = current_schema()").fetchall():
+                _TYPES.setdefault(tname, {})[name] = simple.get(dtype)
+            known = _TYPES.get(table, {})
+        return known
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
                replace: bool = False, ignore: bool = False) -> None:
@@ -71,7 +78,7 @@ class ArrowInserter:
         import pyarrow as pa
 
         names = [c.strip('"') for c in columns]
-        types = self._schema(table)
+        types = self._schema(table, names)
         arrays = []
         for i, name in enumerate(names):
             values = [r[i] for r in rows]

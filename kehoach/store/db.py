@@ -44,7 +44,9 @@ def _connect_waiting(target: str, read_only: bool, lock_timeout: float | None) -
             if _LOCKED not in str(e) or time.monotonic() + delay > deadline:
                 raise
         time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+        # `kehoach ingest` leaves the file free for a quarter second every two
+        # seconds (kehoach.batch.run.Store): poll often enough to get in
+        delay = min(delay * 2, 0.1)
 
 
 def locked_error(target: str, e: Exception, lock_timeout: float | None = None) -> StoreError:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kehoach.ingest.base import SourceText
 from kehoach.pipeline import file_sha256
@@ -16,6 +18,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SEED_TEXTS = FIXTURES / "seeds"
 SEED_GOLD = FIXTURES / "gold" / "seeds"
 SEED_IDS = sorted(p.stem for p in SEED_GOLD.glob("*.json"))
+
+# Property tests (tests/test_robustness.py): a moderate search by default so the suite
+# stays fast; HYPOTHESIS_PROFILE=ci searches longer. No deadline: the first example
+# pays for loading spaCy.
+settings.register_profile("kehoach", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("ci", parent=settings.get_profile("kehoach"), max_examples=300)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "kehoach"))
 
 
 def gold_json(seed: str) -> dict:

@@ -116,7 +116,7 @@ CASES: list[Case] = [
     # --- PDF
     Case("truncated-pdf", "real PDF (016) cut at half its size", _w("truncated.pdf", lambda: PDF_016().read_bytes()[
         : len(PDF_016().read_bytes()) // 2]), "parse", "corrupt PDF: not a PDF or damaged"),
-    Case("truncated-tail-pdf", "real PDF (016) missing its last 1% (xref, %%EOF)",
+    Case("truncated-tail-pdf", "real PDF (016) missing its last 1% (xref, %EOF)",
          _w("cut tail.pdf", lambda: PDF_016().read_bytes()[: len(PDF_016().read_bytes()) * 99 // 100]), None,
          "file looks truncated (no %EOF at the end); text may be incomplete"),
     Case("garbage-pdf", "%PDF header then random bytes", _w("garbage.pdf", b"%PDF-1.7\n"

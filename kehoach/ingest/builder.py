@@ -72,5 +72,9 @@ class TextBuilder:
             del self._parts[-2:]
             self._len -= 1
         self.end_page()
+        # a page with no text after the last text (a blank or scanned last page), or a blank
+        # line trimmed above, would leave page offsets past the end of the text
+        for item in (*self.pages, *(b for b in self.blocks if b.kind == "page")):
+            item.start, item.end = min(item.start, self._len), min(item.end, self._len)
         return SourceText(text="".join(self._parts), blocks=self.blocks, format=fmt, pages=self.pages,
                           warnings=list(warnings or []), path=path)

@@ -643,7 +643,8 @@ def _check_package(data: bytes, path: Path) -> None:
                                 hint="rename it to .doc, or save it as .docx in Word/LibreOffice")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as e:
+    # NotImplementedError: a damaged header that claims a zip version zipfile lacks (seen fuzzing 035)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, NotImplementedError) as e:
         if data.startswith(b"PK\x03\x04"):
             raise DocumentLoadError(path, f"corrupt zip archive (truncated or damaged: {e})", "parse") from None
         raise DocumentLoadError(path, "not a .docx (zip) file", "parse") from None
@@ -669,7 +670,8 @@ def _check_package(data: bytes, path: Path) -> None:
             try:
                 with zf.open(info) as fh:
                     head = fh.read(_PROLOG_SCAN_BYTES)
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
+            # ValueError: "negative seek value" from a damaged entry offset (seen fuzzing 035)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as e:
                 raise DocumentLoadError(path, f"corrupt zip archive: {name}: {e}", "parse") from None
             if _has_dtd(head):
                 raise DocumentLoadError(path, f"refused: DOCTYPE/ENTITY declaration in {name} "

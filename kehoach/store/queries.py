@@ -348,6 +348,18 @@ def check_read_only_sql(con, sql: str) -> None:
             or a table function that reads files (read_csv, read_parquet, glob, …).
         StoreError: the SQL does not parse.
     """
+    words = []
+    tokens = duckdb.tokenize(sql)
+    for offset, _kind in tokens:
+        m = _WORD.match(sql, offset)
+        words.append(m.group(0) if m else "")
+    first = words[0].lower() if words else ""
+    # Before DuckDB parses anything: its parser itself reads files for some statements
+    # (IMPORT DATABASE 'dir' reads dir/schema.sql, and a parse error would quote it).
+    # A first word that is no keyword ("SELEC") is left to the parser's syntax error.
+    if words and first not in _QUERY_STARTS and tokens[0][1] == duckdb.token_type.keyword:
+        raise UnsafeSQLError(f"{first.upper()} statements are not allowed: the database is read-only here",
+                             _SQL_HINT)
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as e:
@@ -357,11 +369,6 @@ def check_read_only_sql(con, sql: str) -> None:
         raise UnsafeSQLError("empty SQL", _SQL_HINT)
     if len(statements) > 1:
         raise UnsafeSQLError(f"{len(statements)} statements given", "run one statement at a time; " + _SQL_HINT)
-    words = []
-    for offset, _kind in duckdb.tokenize(sql):
-        m = _WORD.match(sql, offset)
-        words.append(m.group(0) if m else "")
-    first = words[0].lower() if words else ""
     stype = statements[0].type
     if stype != duckdb.StatementType.SELECT or first not in _QUERY_STARTS:
         what = first.upper() if first not in _QUERY_STARTS else getattr(stype, "name", str(stype))
@@ -413,8 +420,9 @@ def read_only_sql(con, sql: str) -> Rows:
     Example:
         >>> read_only_sql(con, "SELECT number, title FROM documents")  # doctest: +SKIP
     """
-    check_read_only_sql(con, sql)
+    # first, so that nothing the guard runs (DuckDB's parser included) reaches outside the database
     con.execute("SET enable_external_access = false")
+    check_read_only_sql(con, sql)
     try:
         return _fetch(con, sql)
     except duckdb.PermissionException as e:

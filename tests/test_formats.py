@@ -504,3 +504,17 @@ def test_nfc_everywhere_in_new_readers():
     for p in (PDF_TCVN3, HTM_032):
         text = read_document(p).text
         assert unicodedata.normalize("NFC", text) == text
+
+
+@needs_lo
+def test_libreoffice_timeout_is_reported_and_the_process_group_killed():
+    from kehoach.ingest import libreoffice
+
+    res = libreoffice.convert(systools.find("libreoffice"), [DOC_VNI], "docx", timeout=0.3)
+    try:
+        assert res.timed_out
+        assert res.errors[DOC_VNI].startswith("LibreOffice did not finish within 0 s") or \
+            "did not finish" in res.errors[DOC_VNI]
+        assert res.outputs == {}
+    finally:
+        res.cleanup()

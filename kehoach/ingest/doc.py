@@ -14,6 +14,7 @@ paragraph. Without either, the file fails with the install command.
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import threading
@@ -35,6 +36,17 @@ _state_lock = threading.Lock()
 _upcoming: list[Path] = []                      # .doc files announced by read_ahead, in order
 _converted: dict[Path, tuple[Path, libreoffice.ConversionResult]] = {}
 _failed: dict[Path, str] = {}
+
+
+def _cleanup_all() -> None:
+    """Remove conversions announced but never read (at exit)."""
+    with _state_lock:
+        for _, res in list(_converted.values()):
+            res.cleanup()
+        _converted.clear()
+
+
+atexit.register(_cleanup_all)
 
 
 def read_ahead(paths: Iterable[str | Path]) -> None:
@@ -62,6 +74,11 @@ def _take_converted(path: Path, soffice: str) -> Path:
             _upcoming[:] = [p for p in _upcoming if p not in done]
     if batch:
         res = libreoffice.convert(soffice, batch, "docx")
+        if res.timed_out and len(batch) > 1:
+            # one file can hang LibreOffice for the whole batch: each file gets its own call
+            res.cleanup()
+            res = libreoffice.convert(soffice, [key], "docx")
+            batch = [key]
         with _state_lock:
             for p in batch:
                 if p in res.outputs:

@@ -50,6 +50,7 @@ class ConversionResult:
     outputs: dict[Path, Path] = field(default_factory=dict)   # input -> converted file
     errors: dict[Path, str] = field(default_factory=dict)     # input -> reason
     workdir: Optional[str] = None                             # holds the outputs; caller removes it
+    timed_out: bool = False
 
     def cleanup(self) -> None:
         if self.workdir:
@@ -108,6 +109,7 @@ def convert(soffice: str, paths: list[Path], fmt: str = "docx", timeout: Optiona
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             proc.communicate()
+            res.timed_out = True
             for p in names.values():
                 res.errors.setdefault(p, f"LibreOffice did not finish within {timeout:.0f} s")
             err = b""

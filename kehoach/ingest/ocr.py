@@ -27,8 +27,16 @@ from typing import Callable, Optional
 OCR_DPI = 300
 OCR_LANG = "vie"
 OCR_PAGE_TIMEOUT_S = 180.0
-# Tesseract uses one core per process here (OMP_THREAD_LIMIT=1); pages run side by side
-OCR_WORKERS = max(1, min(8, os.cpu_count() or 1))
+# Tesseract uses one core per process here (OMP_THREAD_LIMIT=1); pages run side by side.
+# A pool of ingest worker processes should set $KEHOACH_OCR_WORKERS (e.g. 1) to share the cores.
+def _workers() -> int:
+    try:
+        return max(1, int(os.environ.get("KEHOACH_OCR_WORKERS", "")))
+    except ValueError:
+        return max(1, min(8, os.cpu_count() or 1))
+
+
+OCR_WORKERS = _workers()
 # images stating (or sized like) less than this many dpi are enlarged before OCR
 LOW_DPI = 140
 

@@ -28,3 +28,16 @@ def crash_on_boom(job: FileJob) -> FileResult:
     if "boom" in os.path.basename(job.path):
         os._exit(11)
     return process_job(job)
+
+
+def slow_job(job: FileJob) -> FileResult:
+    """process_job plus a pause, so that a test's ingest lasts long enough on any machine."""
+    import time
+
+    time.sleep(float(os.environ.get("KEHOACH_TEST_SLOW", "0.05")))
+    return process_job(job)
+
+
+# `python -c SLOW_INGEST ingest ...`: the kehoach command with every file slowed by slow_job
+SLOW_INGEST = ("import sys, kehoach.batch.run as r, batch_helpers as h; r.process_job = h.slow_job; "
+               "sys.argv[0] = 'kehoach'; from kehoach.cli import main; main()")

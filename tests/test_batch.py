@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 import kehoach.batch.run as run_mod
-from batch_helpers import crash_on_boom, make_corpus
+from batch_helpers import SLOW_INGEST, crash_on_boom, make_corpus
 from conftest import FIXTURES, SEED_TEXTS
 from kehoach.batch import IngestLock, IngestLockedError, IngestOptions, ingest_paths
 from kehoach.batch.store import ArrowInserter
@@ -58,6 +58,17 @@ def table_rows(db: Path, table: str) -> list[tuple]:
 def cli():
     script = Path(sys.executable).parent / "kehoach"
     return [str(script)] if script.exists() else [sys.executable, "-m", "kehoach.cli"]
+
+
+def slow_ingest(*args: str, pause: float) -> list[str]:
+    """The `kehoach ingest` command line with ``pause`` seconds added per file (batch_helpers.slow_job)."""
+    return [sys.executable, "-c", SLOW_INGEST, "ingest", *args]
+
+
+def slow_env(pause: float) -> dict:
+    tests = str(Path(__file__).parent)
+    return {**os.environ, "KEHOACH_TEST_SLOW": str(pause),
+            "PYTHONPATH": os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")])}
 
 
 def copy_mixed(folder: Path) -> Path:
@@ -330,8 +341,11 @@ def test_lookups_work_while_an_ingest_runs(tmp_path):
 
     make_corpus(tmp_path / "c", 80)
     db = tmp_path / "k.duckdb"
-    proc = subprocess.Popen([*cli(), "ingest", str(tmp_path / "c"), "--db", str(db), "-q", "-w", "2",
-                             "--batch-size", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # 0.15 s per file: the run lasts 6 s or more however fast the machine, long enough
+    # for the writer to free the file (every 2 s) several times
+    proc = subprocess.Popen(slow_ingest(str(tmp_path / "c"), "--db", str(db), "-q", "-w", "2", "--batch-size", "10",
+                                        pause=0.15),
+                            env=slow_env(0.15), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     counts = []
     try:
         while proc.poll() is None:
@@ -390,17 +404,19 @@ def test_sigkill_at_a_random_moment_then_rerun_stores_every_file_once(tmp_path):
     db = tmp_path / "k.duckdb"
     seed = int(os.environ.get("KEHOACH_CRASH_SEED", time.time_ns() % 10_000))
     rng = random.Random(seed)
-    # kill once the store holds a random number of documents, plus a random delay:
-    # a moment anywhere in the run, between or during batch writes
-    target = rng.randint(1, n - 50)
-    jitter = rng.uniform(0, 0.3)
-    cmd = [*cli(), "ingest", str(tmp_path / "c"), "--db", str(db), "-q", "-w", "2", "--batch-size", "15"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # files are slowed by 0.08 s each, so the run lasts 6 s or more however fast the
+    # machine; once the first batch is visible the kill comes at a random moment of
+    # the next 1.5 s, between or during batch writes (batches of 15 documents)
+    delay = rng.uniform(0.0, 1.5)
+    cmd = ["--db", str(db), "-q", "-w", "2", "--batch-size", "15"]
+    proc = subprocess.Popen(slow_ingest(str(tmp_path / "c"), *cmd, pause=0.08), env=slow_env(0.08),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     from kehoach.store import connect
 
     try:
+        deadline = time.monotonic() + 120
         stored = 0
-        while proc.poll() is None and stored < target:
+        while proc.poll() is None and not stored and time.monotonic() < deadline:
             if db.exists():
                 try:
                     con = connect(db, read_only=True, lock_timeout=30)
@@ -408,13 +424,14 @@ def test_sigkill_at_a_random_moment_then_rerun_stores_every_file_once(tmp_path):
                     con.close()
                 except Exception:
                     pass  # the schema may still be being created
-            time.sleep(0.1)
-        time.sleep(jitter)
+            time.sleep(0.05)
+        time.sleep(delay)
         assert proc.poll() is None, f"ingest finished before the kill (seed {seed})"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert proc.returncode == -signal.SIGKILL
-        rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        rerun = subprocess.run([*cli(), "ingest", str(tmp_path / "c"), *cmd], capture_output=True, text=True,
+                               timeout=300)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # workers the kill left behind

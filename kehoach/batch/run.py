@@ -155,8 +155,11 @@ class Store:
         try:
             yield self.con
         finally:
-            if not self.hold and time.monotonic() - self.opened >= self.release_every:
-                self.close()
+            self.release_if_due()
+
+    def release_if_due(self) -> None:
+        if self.con is not None and not self.hold and time.monotonic() - self.opened >= self.release_every:
+            self.close()
 
     def close(self) -> None:
         if self.con is not None:
@@ -243,9 +246,12 @@ class _Run:
 
     def _drain(self, executor: ProcessPoolExecutor, pending: dict[Future, FileJob], n: int) -> ProcessPoolExecutor:
         """Wait for at least one result (or the batch deadline); returns the executor to go on with."""
-        timeout = None
+        deadlines = []
         if self.batch:
-            timeout = max(0.0, self.batch_started + self.opts.batch_seconds - time.monotonic())
+            deadlines.append(self.batch_started + self.opts.batch_seconds)
+        if self.store.con is not None and not self.store.hold:
+            deadlines.append(self.store.opened + self.store.release_every)
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
         done, _ = wait(list(pending), timeout=timeout, return_when=FIRST_COMPLETED)
         broken: list[FileJob] = []
         for fut in done:
@@ -256,6 +262,7 @@ class _Run:
                 broken.append(job)
         if not done:
             self._flush()  # the batch is old enough: let lookups see it
+            self.store.release_if_due()  # slow files must not keep lookups out
         if broken:
             # every file still in the pool is suspect: retry them one at a time
             broken.extend(pending.values())

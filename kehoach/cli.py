@@ -453,11 +453,16 @@ def extract(
     Example: kehoach extract plan.docx --format json > plan.json
     """
     from kehoach.ingest import DocumentLoadError
+    from kehoach.limits import Limits
     from kehoach.pipeline import process_file
 
     try:
+        limits = Limits.from_env()
+    except ValueError as e:
+        _fail(f"bad limit: {e}", "unset the variable or give a positive number")
+    try:
         with _stdout_to_stderr():
-            record, _source = process_file(file)
+            record, _source = process_file(file, limits)
     except DocumentLoadError as e:
         _fail(f"{e.path}: {e.reason}", e.hint or _load_hint())
     except Exception as e:

@@ -457,12 +457,12 @@ def extract(
     from kehoach.pipeline import process_file
 
     try:
-        limits = Limits.from_env()
+        Limits.from_env()  # process_file applies them; a bad variable is a usage error, not a bug
     except ValueError as e:
         _fail(f"bad limit: {e}", "unset the variable or give a positive number")
     try:
         with _stdout_to_stderr():
-            record, _source = process_file(file, limits)
+            record, _source = process_file(file)
     except DocumentLoadError as e:
         _fail(f"{e.path}: {e.reason}", e.hint or _load_hint())
     except Exception as e:

@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 import badfiles as B
 from kehoach.cli import app
+from kehoach.ingest import DocumentLoadError, read_document
 
 ELLIPSIS = "…"
 
@@ -284,7 +285,6 @@ def test_explicit_file_with_leading_dash(tmp_path, monkeypatch):
 def test_xxe_not_resolved_even_without_the_package_check(tmp_path, monkeypatch):
     """The canary's text never reaches the document, whether or not kehoach's DOCTYPE check runs."""
     import kehoach.ingest.docx as docx_module
-    from kehoach.ingest import read_document
 
     canary = canary_file(tmp_path)
     path = B.write(tmp_path / "xxe.docx", B.xxe_docx(canary))
@@ -369,3 +369,46 @@ def test_unreadable_file_simulated(tmp_path, monkeypatch):
 def real_read_bytes(path: Path, opener) -> bytes:
     with opener(path, "rb") as fh:
         return fh.read()
+
+
+# ---------------------------------------------------------------------------
+# files that never end: a FIFO, a character device
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def hang_guard():
+    """Fail instead of hanging for ever if a read blocks (a FIFO with no writer does)."""
+    import signal
+
+    def timeout(signum, frame):
+        raise TimeoutError("blocked reading a file that never ends")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_and_device_named_explicitly(tmp_path, hang_guard):
+    """`kehoach ingest pipe.txt /dev/zero ok.txt`: the two are refused unopened, ok.txt is stored."""
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    shutil.copyfile(B.seed("004"), tmp_path / "ok.txt")
+    db = tmp_path / "k.duckdb"
+    result = invoke("ingest", str(fifo), "/dev/zero", str(tmp_path / "ok.txt"), "--db", str(db), "--quiet")
+    assert result.exit_code == 2, result.output
+    assert query(db, "SELECT path, stage, reason FROM ingest_errors ORDER BY path") == [
+        ("/dev/zero", "open", "not a regular file (character device)"),
+        (str(fifo), "open", "not a regular file (FIFO)")]
+    assert query(db, "SELECT filename FROM documents") == [("ok.txt",)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_read_document_refuses_a_fifo(tmp_path, hang_guard):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    with pytest.raises(DocumentLoadError) as err:
+        read_document(fifo)
+    assert (err.value.stage, err.value.reason) == ("open", "not a regular file (FIFO)")

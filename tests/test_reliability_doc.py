@@ -57,6 +57,9 @@ FAULTS = [
      "“Permission denied”; the rest of the batch is stored", "test_reliability.py::test_unreadable_file_is_an_open_error"),
     ("files", "unreadable file, simulated (`open` refused)", "same row as above, in-process",
      "test_reliability.py::test_unreadable_file_simulated"),
+    ("files", "a FIFO and `/dev/zero` named on the command line", "error rows, stage `open`: “not a regular file "
+     "(FIFO)”, “not a regular file (character device)”; never opened, so nothing blocks",
+     "test_reliability.py::test_fifo_and_device_named_explicitly"),
     ("files", "same folder ingested twice", "stored files are “already present”; bad files fail again "
      "(one error row per attempt)", "test_reliability.py::test_rerun_logs_errors_again_and_stores_nothing_twice"),
     ("files", "`kehoach ingest -- -v.txt` (leading dash after `--`)", "stored as `-v.txt`",

@@ -460,8 +460,13 @@ def extract(
     Example: kehoach extract plan.docx --format json > plan.json
     """
     from kehoach.ingest import DocumentLoadError
+    from kehoach.limits import Limits
     from kehoach.pipeline import process_file
 
+    try:
+        Limits.from_env()  # process_file applies them; a bad variable is a usage error, not a bug
+    except ValueError as e:
+        _fail(f"bad limit: {e}", "unset the variable or give a positive number")
     try:
         with _stdout_to_stderr():
             record, _source = process_file(file)

@@ -10,7 +10,7 @@ over a limit is bad input, not a bug: it raises ``LimitExceeded`` (a
 | field              | default     | env var                  | ingest option  | checked                           |
 |--------------------|-------------|--------------------------|----------------|-----------------------------------|
 | ``max_size``       | 200 MiB     | ``KEHOACH_MAX_SIZE``     | ``--max-size`` | file size, before reading         |
-| ``max_pages``      | 1000        | ``KEHOACH_MAX_PAGES``    | ``--max-pages``| page count, before reading pages  |
+| ``max_pages``      | 1000        | ``KEHOACH_MAX_PAGES``    | ``--max-pages``| page count (PDF: before any page) |
 | ``max_chars``      | 1,000,000   | ``KEHOACH_MAX_CHARS``    |                | normalized text, before extraction|
 | ``ocr_seconds``    | 900         | ``KEHOACH_OCR_SECONDS``  |                | OCR of one file, all pages        |
 | ``convert_seconds``| 120         | ``KEHOACH_CONVERT_SECONDS`` |             | one external conversion call      |

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import time
 from pathlib import Path
 from typing import Optional
 
-from kehoach.ingest import SourceText, read_document
+from kehoach.ingest import SourceText, not_regular, read_document
 from kehoach.limits import Limits
 from kehoach.schema import PlanRecord
 
 
 def file_sha256(path: str | Path) -> str:
+    """The hex sha256 of a file's bytes.
+
+    Raises:
+        OSError: cannot be read; EINVAL "not a regular file (FIFO)" for a FIFO or device,
+            which would block or never end.
+    """
+    kind = not_regular(path)
+    if kind:
+        raise OSError(errno.EINVAL, f"not a regular file ({kind})", str(path))
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -33,6 +33,14 @@ def errors(db: Path) -> list[tuple]:
         con.close()
 
 
+def _documents(db: Path) -> list[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return [r[0] for r in con.execute("SELECT filename FROM documents ORDER BY filename").fetchall()]
+    finally:
+        con.close()
+
+
 # ---------------------------------------------------------------------------
 # the Limits object
 # ---------------------------------------------------------------------------
@@ -176,7 +184,7 @@ def test_ingest_max_size_and_max_pages(folder, tmp_path):
     db = tmp_path / "k.duckdb"
     result = invoke("ingest", str(folder), "--db", str(db), "-q", "--max-size", "1MB", "--max-pages", "1")
     assert result.exit_code == 2, result.output
-    assert "stored 2 new, 0 already present, 1 failed" in result.stdout
+    assert _documents(db) == ["one page.pdf", "small.txt"]
     assert errors(db) == [("two pages.pdf", "limit", "file too large: 2.8 MB (limit 1.0 MB)",
                            "raise the limit with --max-size or KEHOACH_MAX_SIZE")]
     db2 = tmp_path / "k2.duckdb"
@@ -266,3 +274,12 @@ def test_run_tool_missing_program(tmp_path):
         run_tool(["kehoach-no-such-tool", "x"], path=tmp_path / "x.doc", hint="apt-get install no-such-tool")
     assert (err.value.stage, err.value.reason, err.value.hint) == (
         "convert", "kehoach-no-such-tool is not installed", "apt-get install no-such-tool")
+
+
+def test_extract_honours_limits_and_refuses_bad_ones(tmp_path):
+    over = invoke("extract", str(B.seed("004")), env={"KEHOACH_MAX_CHARS": "4000"})
+    assert over.exit_code == 1
+    assert over.stderr.startswith(f"Error: {B.seed('004')}: text too long: 4,754 characters (limit 4,000 characters)"
+                                  " — raise the limit with KEHOACH_MAX_CHARS")
+    bad = invoke("extract", str(B.seed("004")), env={"KEHOACH_MAX_CHARS": "many"})
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: bad limit: KEHOACH_MAX_CHARS: 'many' is not")

@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 import badfiles as B
 from kehoach.cli import app
+from kehoach.ingest import DocumentLoadError, read_document
 
 ELLIPSIS = "…"
 
@@ -222,7 +223,7 @@ def test_batch_goes_on_and_counts_every_file(batch):
     n_bad = sum(c.stage is not None for c in CASES)
     n_good = len(CASES) - n_bad
     assert result.exit_code == 2, result.output
-    assert f"stored {n_good} new, 0 already present, {n_bad} failed, 0 skipped" in result.stdout
+    assert "failed" in result.stdout and "Failed files" in result.stdout
     assert query(db, "SELECT count(*) FROM documents") == [(n_good,)]
     assert query(db, "SELECT count(*) FROM ingest_errors") == [(n_bad,)]
     # nothing leaks from a hostile file into the store: not the canary, not an entity
@@ -264,7 +265,7 @@ def test_rerun_logs_errors_again_and_stores_nothing_twice(batch, tmp_path):
     again = invoke("ingest", str(base / "archive with spaces"), "--db", str(copy), "--quiet")
     n_bad = sum(c.stage is not None for c in CASES)
     assert again.exit_code == 2
-    assert f"stored 0 new, {len(CASES) - n_bad} already present, {n_bad} failed" in again.stdout
+    assert query(copy, "SELECT count(*) FROM documents") == [(len(CASES) - n_bad,)]
     assert query(copy, "SELECT count(*) FROM ingest_errors") == [(2 * n_bad,)]
 
 
@@ -284,7 +285,6 @@ def test_explicit_file_with_leading_dash(tmp_path, monkeypatch):
 def test_xxe_not_resolved_even_without_the_package_check(tmp_path, monkeypatch):
     """The canary's text never reaches the document, whether or not kehoach's DOCTYPE check runs."""
     import kehoach.ingest.docx as docx_module
-    from kehoach.ingest import read_document
 
     canary = canary_file(tmp_path)
     path = B.write(tmp_path / "xxe.docx", B.xxe_docx(canary))
@@ -339,7 +339,7 @@ def test_unreadable_file_is_an_open_error(tmp_path):
     db = tmp_path / "k.duckdb"
     r = _run([sys.executable, "-m", "kehoach.cli", "ingest", str(tmp_path), "--db", str(db), "--quiet"])
     assert r.returncode == 2, r.stdout + r.stderr
-    assert "stored 1 new, 0 already present, 1 failed" in r.stdout
+    assert query(db, "SELECT filename FROM documents") == [("ok.txt",)]
     rows = query(db, "SELECT path, stage, reason, hint FROM ingest_errors")
     assert rows == [(str(locked), "open", "cannot open: Permission denied", "check that the file is readable")]
 
@@ -363,7 +363,7 @@ def test_unreadable_file_simulated(tmp_path, monkeypatch):
     # --workers 0: extraction in this process, where ``open`` is patched
     result = invoke("ingest", str(tmp_path), "--db", str(db), "--quiet", "--workers", "0")
     assert result.exit_code == 2, result.output
-    assert "stored 1 new, 0 already present, 1 failed" in result.stdout
+    assert query(db, "SELECT filename FROM documents") == [("ok.txt",)]
     assert query(db, "SELECT path, stage, reason FROM ingest_errors") == [
         (str(locked), "open", "cannot open: Permission denied")]
 
@@ -371,3 +371,46 @@ def test_unreadable_file_simulated(tmp_path, monkeypatch):
 def real_read_bytes(path: Path, opener) -> bytes:
     with opener(path, "rb") as fh:
         return fh.read()
+
+
+# ---------------------------------------------------------------------------
+# files that never end: a FIFO, a character device
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def hang_guard():
+    """Fail instead of hanging for ever if a read blocks (a FIFO with no writer does)."""
+    import signal
+
+    def timeout(signum, frame):
+        raise TimeoutError("blocked reading a file that never ends")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_and_device_named_explicitly(tmp_path, hang_guard):
+    """`kehoach ingest pipe.txt /dev/zero ok.txt`: the two are refused unopened, ok.txt is stored."""
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    shutil.copyfile(B.seed("004"), tmp_path / "ok.txt")
+    db = tmp_path / "k.duckdb"
+    result = invoke("ingest", str(fifo), "/dev/zero", str(tmp_path / "ok.txt"), "--db", str(db), "--quiet")
+    assert result.exit_code == 2, result.output
+    assert query(db, "SELECT path, stage, reason FROM ingest_errors ORDER BY path") == [
+        ("/dev/zero", "open", "not a regular file (character device)"),
+        (str(fifo), "open", "not a regular file (FIFO)")]
+    assert query(db, "SELECT filename FROM documents") == [("ok.txt",)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_read_document_refuses_a_fifo(tmp_path, hang_guard):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    with pytest.raises(DocumentLoadError) as err:
+        read_document(fifo)
+    assert (err.value.stage, err.value.reason) == ("open", "not a regular file (FIFO)")

@@ -48,12 +48,18 @@ FAULTS = [
     ("limits", "external tool running past `convert_seconds`", "tool and its children killed; stage `limit`: "
      "“conversion to .docx took longer than 0.5 s (limit convert_seconds)”",
      "test_limits.py::test_run_tool_time_limit_kills_the_process_group"),
+    ("limits", "`kehoach extract` of a file over a limit; a bad limit variable", "`Error: FILE: text too long: "
+     "… — raise the limit with KEHOACH_MAX_CHARS`; `Error: bad limit: …`; exit 1",
+     "test_limits.py::test_extract_honours_limits_and_refuses_bad_ones"),
     ("limits", "bad limit value (`--max-size lots`, `KEHOACH_MAX_CHARS=x`)", "`Error: bad limit: …`, exit 1, "
      "nothing ingested", "test_limits.py::test_ingest_bad_limit_is_a_usage_error"),
     ("files", "unreadable file (chmod 000; as root, with root's override dropped)", "error row, stage `open`: "
      "“Permission denied”; the rest of the batch is stored", "test_reliability.py::test_unreadable_file_is_an_open_error"),
     ("files", "unreadable file, simulated (`open` refused)", "same row as above, in-process",
      "test_reliability.py::test_unreadable_file_simulated"),
+    ("files", "a FIFO and `/dev/zero` named on the command line", "error rows, stage `open`: “not a regular file "
+     "(FIFO)”, “not a regular file (character device)”; never opened, so nothing blocks",
+     "test_reliability.py::test_fifo_and_device_named_explicitly"),
     ("files", "same folder ingested twice", "stored files are “already present”; bad files fail again "
      "(one error row per attempt)", "test_reliability.py::test_rerun_logs_errors_again_and_stores_nothing_twice"),
     ("files", "`kehoach ingest -- -v.txt` (leading dash after `--`)", "stored as `-v.txt`",

@@ -246,6 +246,28 @@ def run_components(source: SourceText) -> None:
         check_component_state({k: v for k, v in doc._.get(EXT).items() if k not in ("cells",)}, source.text)
 
 
+def test_the_checks_see_every_component_result():
+    """Not a property: on a real plan the walkers find every kind of result, so the properties below check them."""
+    from kehoach.extract.pipeline import COMPONENTS, EXT, get_nlp
+
+    source = read_document(B.seed("001"))
+    nlp = get_nlp()
+    doc = nlp.make_doc(source.text)
+    doc._.set(EXT, {"cells": [], "reflow": False})
+    for name in COMPONENTS:
+        doc = nlp.get_pipe(name)(doc)
+    kinds = {type(obj).__name__ for _, obj, _ in component_spans(doc._.get(EXT))}
+    assert kinds >= {"Line", "DateHit", "Cite", "DeadlineItem", "AssignmentItem", "RecipientItem", "SignerInfo",
+                     "Header", "tuple"}, kinds
+    record = extract_record(source)
+    paths = {re.sub(r"\[\d+\]", "", path) for path, _, span in record_spans(record) if span}
+    assert paths >= {"record.legal_bases", "record.assignments", "record.deadlines", "record.dates",
+                     "record.recipients", "record.signer", "record.title_span",
+                     "record.assignments.task_spans"}, paths
+    check_component_state(doc._.get(EXT), source.text)
+    check_record(record, source)
+
+
 # ---------------------------------------------------------------------------
 # properties
 # ---------------------------------------------------------------------------

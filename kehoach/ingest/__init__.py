@@ -7,8 +7,10 @@ Readers whose libraries are heavy are imported only when a file needs them.
 from __future__ import annotations
 
 import importlib
+import os
+import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from kehoach.ingest.base import Block, DocumentLoadError, InputFormat, PageInfo, Reader, SourceText
 
@@ -61,6 +63,24 @@ def read_ahead(paths) -> None:
     _doc_read_ahead(paths)
 
 
+def not_regular(path: str | Path) -> Optional[str]:
+    """What ``path`` is when it exists but is no regular file ("FIFO", "character device", ...), else None.
+
+    Reading a FIFO blocks for ever and /dev/zero never ends, so neither may be opened.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    for test, kind in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return kind
+    return "special file"
+
+
 def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceText:
     """Read any supported file into normalized SourceText.
 
@@ -81,6 +101,9 @@ def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceTex
         raise DocumentLoadError(p, "no such file", "open", hint="check the path")
     if p.is_dir():
         raise DocumentLoadError(p, "is a directory", "open", hint="use `kehoach ingest DIR` for folders")
+    kind = not_regular(p)
+    if kind:
+        raise DocumentLoadError(p, f"not a regular file ({kind})", "open", hint="give the path of a document file")
     with using(limits) as lim:
         try:
             size = p.stat().st_size
@@ -101,5 +124,5 @@ def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceTex
     return st
 
 
-__all__ = ["Block", "DocumentLoadError", "InputFormat", "PageInfo", "Reader", "SourceText",
+__all__ = ["Block", "DocumentLoadError", "InputFormat", "PageInfo", "Reader", "SourceText", "not_regular",
            "read_ahead", "read_document", "reader_for", "register_reader", "supported_suffixes"]

@@ -77,8 +77,15 @@ def _shift_range(col: str) -> str:
     return f"{col}::DATE + to_years(k)"
 
 
-def multiply(con, copies: int, plans: int) -> None:
-    """Fill the (empty, migrated) store ``con`` from the attached ``base`` store."""
+def multiply(con, copies: int, plans: int, order: str = "interleaved") -> None:
+    """Fill the (empty, migrated) store ``con`` from the attached ``base`` store.
+
+    ``order`` is the order plans are stored in, which decides how a lookup's rows
+    lie on disk: ``interleaved`` (replica after replica, so one locality's plans
+    are spread evenly over the whole file: the worst case for a lookup by
+    agency) or ``archive`` (one locality's plans after another, as ingesting an
+    archive kept in per-agency folders stores them).
+    """
     con.execute("CREATE TEMP TABLE rep AS SELECT r, (r % 11) - 5 AS k, r % ? AS p FROM range(?) t(r)",
                 [LOCALITIES, copies])
     con.execute("""
@@ -86,6 +93,8 @@ def multiply(con, copies: int, plans: int) -> None:
         SELECT d.id AS old_id, rep.r, rep.k, rep.p, sha256(d.id || '#' || rep.r::VARCHAR) AS new_id
         FROM base.documents d CROSS JOIN rep
         QUALIFY row_number() OVER (ORDER BY rep.r, d.id) <= ?""", [plans])
+    # INSERT … SELECT … ORDER BY stores rows in that order (DuckDB preserves insertion order)
+    sort = "ORDER BY dm.p, dm.r" if order == "archive" else "ORDER BY dm.r, dm.old_id"
     # agencies: one variant per synthetic locality for local levels; central ones stay one row
     con.execute("""
         CREATE TEMP TABLE agmap AS
@@ -124,11 +133,12 @@ def multiply(con, copies: int, plans: int) -> None:
             {_shift_range('d.issued_date_start')} AS issued_date_start,
             {_shift_range('d.issued_date_end')} AS issued_date_end,
             {ag('d.issuer_agency_id')} AS issuer_agency_id)
-        FROM base.documents d JOIN (SELECT * FROM docmap) dm ON dm.old_id = d.id""")
-    con.execute("""INSERT INTO document_texts SELECT dm.new_id, t.text
-                   FROM base.document_texts t JOIN docmap dm ON dm.old_id = t.doc_id""")
-    con.execute("""INSERT INTO document_pages SELECT p.* REPLACE (dm.new_id AS doc_id)
-                   FROM base.document_pages p JOIN docmap dm ON dm.old_id = p.doc_id""")
+        FROM base.documents d JOIN (SELECT * FROM docmap) dm ON dm.old_id = d.id
+        {sort}""")
+    con.execute(f"""INSERT INTO document_texts SELECT dm.new_id, t.text
+                   FROM base.document_texts t JOIN docmap dm ON dm.old_id = t.doc_id {sort}""")
+    con.execute(f"""INSERT INTO document_pages SELECT p.* REPLACE (dm.new_id AS doc_id)
+                   FROM base.document_pages p JOIN docmap dm ON dm.old_id = p.doc_id {sort}""")
     # local citations (issued below the centre) are renumbered with their plan; central ones keep their key
     con.execute(f"""
         INSERT INTO citations SELECT c.* REPLACE (
@@ -137,7 +147,8 @@ def multiply(con, copies: int, plans: int) -> None:
             CASE WHEN m.local AND c.number IS NOT NULL THEN {renumber.format(c='c.key')} ELSE c.key END AS key,
             coalesce(m.new_id, c.issuer_agency_id) AS issuer_agency_id)
         FROM base.citations c JOIN docmap dm ON dm.old_id = c.doc_id
-        LEFT JOIN agmap m ON m.old_id = c.issuer_agency_id AND m.p = dm.p""")
+        LEFT JOIN agmap m ON m.old_id = c.issuer_agency_id AND m.p = dm.p
+        {sort}""")
     con.execute(f"""
         INSERT INTO assignments SELECT a.* REPLACE (
             dm.new_id || '/' || a.ordinal::VARCHAR AS id, dm.new_id AS doc_id,
@@ -145,19 +156,22 @@ def multiply(con, copies: int, plans: int) -> None:
             {_shift_range('a.deadline_start')} AS deadline_start, {_shift_range('a.deadline_end')} AS deadline_end,
             coalesce(m.new_id, a.agency_id) AS agency_id)
         FROM base.assignments a JOIN docmap dm ON dm.old_id = a.doc_id
-        LEFT JOIN agmap m ON m.old_id = a.agency_id AND m.p = dm.p""")
-    con.execute("""
+        LEFT JOIN agmap m ON m.old_id = a.agency_id AND m.p = dm.p
+        {sort}""")
+    con.execute(f"""
         INSERT INTO assignment_coordinators SELECT c.* REPLACE (
             dm.new_id || '/' || split_part(c.assignment_id, '/', 2) AS assignment_id, dm.new_id AS doc_id,
             coalesce(m.new_id, c.agency_id) AS agency_id)
         FROM base.assignment_coordinators c JOIN docmap dm ON dm.old_id = c.doc_id
-        LEFT JOIN agmap m ON m.old_id = c.agency_id AND m.p = dm.p""")
+        LEFT JOIN agmap m ON m.old_id = c.agency_id AND m.p = dm.p
+        {sort}""")
     con.execute(f"""
         INSERT INTO tasks SELECT t.* REPLACE (
             dm.new_id || '/' || split_part(t.assignment_id, '/', 2) AS assignment_id, dm.new_id AS doc_id,
             {_year_shift('t.deadline')} AS deadline,
             {_shift_range('t.due_start')} AS due_start, {_shift_range('t.due_end')} AS due_end)
-        FROM base.tasks t JOIN docmap dm ON dm.old_id = t.doc_id""")
+        FROM base.tasks t JOIN docmap dm ON dm.old_id = t.doc_id
+        {sort}""")
     con.execute(f"""
         INSERT INTO deadlines SELECT x.* REPLACE (
             dm.new_id AS doc_id, {_year_shift('x.date')} AS date,
@@ -165,14 +179,16 @@ def multiply(con, copies: int, plans: int) -> None:
             list_transform(x.assignee_agency_ids,
                            i -> CASE WHEN list_contains(?, i) THEN substr(sha256(i || '#' || dm.p::VARCHAR), 1, 16)
                                 ELSE i END) AS assignee_agency_ids)
-        FROM base.deadlines x JOIN docmap dm ON dm.old_id = x.doc_id""",
+        FROM base.deadlines x JOIN docmap dm ON dm.old_id = x.doc_id
+        {sort}""",
                 [[r[0] for r in con.execute("SELECT DISTINCT old_id FROM agmap WHERE local").fetchall()]])
     con.execute(f"""
         INSERT INTO events SELECT e.* REPLACE (
             dm.new_id AS doc_id, {_year_shift('e.start_value')} AS start_value,
             {_year_shift('e.end_value')} AS end_value,
             {_shift_range('e.date_start')} AS date_start, {_shift_range('e.date_end')} AS date_end)
-        FROM base.events e JOIN docmap dm ON dm.old_id = e.doc_id""")
+        FROM base.events e JOIN docmap dm ON dm.old_id = e.doc_id
+        {sort}""")
     for table in ("participants", "recipients", "dates"):
         extra = ""
         if table == "participants":
@@ -181,7 +197,7 @@ def multiply(con, copies: int, plans: int) -> None:
         else:
             join = ""
         con.execute(f"""INSERT INTO {table} SELECT x.* REPLACE (dm.new_id AS doc_id{extra})
-                        FROM base.{table} x JOIN docmap dm ON dm.old_id = x.doc_id {join}""")
+                        FROM base.{table} x JOIN docmap dm ON dm.old_id = x.doc_id {join} {sort}""")
 
 
 def timed(fn, args_list) -> list[float]:
@@ -206,6 +222,9 @@ def main() -> None:
     ap.add_argument("--db", type=Path, help="keep the synthetic store here (default: a temporary folder)")
     ap.add_argument("--reuse", action="store_true", help="reuse --db if it exists (skip generation)")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--order", choices=("interleaved", "archive"), default="interleaved",
+                    help="storage order of the plans (see multiply)")
+    ap.add_argument("--no-search", action="store_true", help="skip the search index and the search query")
     args = ap.parse_args()
 
     import duckdb
@@ -216,7 +235,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     tmp = tempfile.TemporaryDirectory(prefix="kehoach-bench-")
     db = args.db or Path(tmp.name) / "synthetic.duckdb"
-    say(f"kehoach query benchmark — duckdb {duckdb.__version__}, {os.cpu_count()} cores")
+    say(f"kehoach query benchmark — duckdb {duckdb.__version__}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} (other processes share the machine)")
     say("SYNTHETIC STORE: generated by varying real records (tests/fixtures through the real pipeline), "
         "not real plans")
     if not (args.reuse and db.exists()):
@@ -232,19 +252,20 @@ def main() -> None:
         copies = -(-args.plans // n_base)
         t = time.perf_counter()
         con.begin()
-        multiply(con, copies, args.plans)
+        multiply(con, copies, args.plans, args.order)
         con.commit()
         con.execute("DETACH base")
-        say(f"generated {args.plans} plans ({copies} variants of each) in {time.perf_counter() - t:.1f} s")
-        t = time.perf_counter()
-        build_index(con)
-        say(f"search index built in {time.perf_counter() - t:.1f} s")
+        say(f"generated {args.plans} plans ({copies} variants of each, {args.order} order) "
+            f"in {time.perf_counter() - t:.1f} s")
+        if not args.no_search:
+            t = time.perf_counter()
+            build_index(con)
+            say(f"search index built in {time.perf_counter() - t:.1f} s")
         con.execute("CHECKPOINT")
         con.close()
     con = connect(db, read_only=True)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("documents", "assignments", "tasks", "assignment_coordinators", "citations", "agencies",
-                        "search_postings")}
+              for t in ("documents", "assignments", "tasks", "assignment_coordinators", "citations", "agencies")}
     say("store: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + f"; file {db.stat().st_size / 2**30:.2f} GiB")
 
     agency_names = [r[0] for r in con.execute(
@@ -266,6 +287,8 @@ def main() -> None:
         "cites": (lambda key: cites(con, key), [(rng.choice(keys),) for _ in range(runs)]),
         "search": (lambda q: search(con, q, 20), [(rng.choice(SEARCH_QUERIES),) for _ in range(runs)]),
     }
+    if args.no_search:
+        del cases["search"]
     sizes = {"obligations-by-agency": lambda a: len(obligations(con, agency=a[0])),
              "overdue-as-of": lambda a: len(obligations(con, issuer=a[0], overdue_as_of=a[1])),
              "cites": lambda a: len(cites(con, a[0])), "search": lambda a: len(search(con, a[0], 20))}
@@ -274,6 +297,7 @@ def main() -> None:
         ms = timed(fn, arglist)
         rows = statistics.median(sizes[name](a) for a in arglist[:15])
         say(f"{name:<24}{pct(ms, 0.5):>9.1f}{pct(ms, 0.95):>9.1f}{max(ms):>9.1f}{rows:>15.0f}")
+    say(f"load average after: {os.getloadavg()[0]:.1f}")
     con.close()
 
 

@@ -9,9 +9,9 @@ from typing import Optional
 
 from kehoach.extract.dates import DateHit, find_dates
 from kehoach.extract.names import clean, same_agency
-from kehoach.extract.worklist import WorkItem
+from kehoach.extract.worklist import WorkItem, split_coordinators
 from kehoach.extract.structure import Anatomy, Line, rank
-from kehoach.extract.vocabulary import deadline_vocab, phrase_regex, phrases
+from kehoach.extract.vocabulary import deadline_vocab, phrase_full, phrase_regex, phrases
 
 
 def children(lines: list[Line], i: int) -> list[Line]:
@@ -82,8 +82,7 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
     cnt_rx = phrase_regex("attendee_count", anchored=True)
     phase_rx = re.compile(r"^(?P<label>(?:" + "|".join(re.escape(w) for w in phrases("phase_labels"))
                           + r")\s+\S{1,4})\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
-    due_rx = re.compile(r"^(?:" + "|".join(re.escape(w) for w in phrases("deadline_field_labels")) + r")$",
-                        re.IGNORECASE)
+    due_rx = phrase_full("deadline_field_labels")
     attendees = None
     for ln in lines:
         if cnt_rx.match(ln.body):
@@ -208,8 +207,7 @@ def _participant_parts(inline: str, base: int) -> list[tuple[str, Optional[str],
 
 def participants(lines: list[Line]) -> list[ParticipantItem]:
     label_rx = phrase_regex("participant_labels", anchored=True)
-    exact_rx = re.compile(r"^(?:" + "|".join(re.escape(w) for w in phrases("participant_exact_labels")) + r")$",
-                          re.IGNORECASE)
+    exact_rx = phrase_full("participant_exact_labels")
     group_rx = phrase_regex("participant_group_labels", anchored=True)
     chair_rx = phrase_regex("chair_labels", anchored=True)
     skip_rx = phrase_regex("participant_skip", anchored=True)
@@ -320,15 +318,6 @@ def _verb_split(text: str) -> Optional[int]:
     return None
 
 
-def _split_coordinators(s: str) -> list[str]:
-    out: list[str] = []
-    for part in re.split(r";|,\s*(?=[A-ZĐÀ-Ỹ])|\s+và\s+(?=[A-ZĐÀ-Ỹ])", s):
-        p = clean(part)
-        if p:
-            out.append(p)
-    return out
-
-
 def coordinators_in(text: str) -> list[str]:
     out: list[str] = []
     rx = phrase_regex("coordinate_words")
@@ -337,7 +326,7 @@ def coordinators_in(text: str) -> list[str]:
         stop = _verb_split(" " + rest)
         seg = rest[: stop - 1] if stop else rest
         seg = re.split(r"[.:(]|\s+để\s+|\s+trong\s+", seg)[0]
-        out.extend(_split_coordinators(seg))
+        out.extend(split_coordinators(seg, plural_groups=False))
     return out
 
 

@@ -57,7 +57,6 @@ def clean_number(raw: str) -> Optional[str]:
 
 def extract_header(a: Anatomy, type_code: Optional[str]) -> Header:
     h = Header()
-    text = a.text
     zone = a.header_lines if a.heading is not None else a.lines[:30]
     motto = _motto_rx()
 

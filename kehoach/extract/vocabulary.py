@@ -48,6 +48,12 @@ def phrase_regex(group: str, anchored: bool = False) -> re.Pattern:
 
 
 @lru_cache(maxsize=None)
+def phrase_full(group: str) -> re.Pattern:
+    """Case-insensitive regex matching a whole string that is one phrase of a genre group (a label)."""
+    return re.compile(r"^(?:" + _alt(phrases(group)) + r")$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
 def doc_type_headings() -> dict[str, str]:
     return {k: v for k, v in doc_types()["heading_codes"].items() if not k.startswith("_")}
 

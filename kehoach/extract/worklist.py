@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import find_dates
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line, rank
-from kehoach.extract.vocabulary import phrase_regex, phrases
+from kehoach.extract.vocabulary import phrase_full, phrase_regex
 
 _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:\s*(?P<rest>.*)$", re.S)
 _MAX_LABEL_WORDS = 6
@@ -44,12 +43,6 @@ class WorkItem:
     time_spans: list[tuple[int, int]] = field(default_factory=list)  # time fields (their dates are the due)
 
 
-@lru_cache(maxsize=None)
-def _full(group: str) -> re.Pattern:
-    words = sorted(set(phrases(group)), key=len, reverse=True)
-    return re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")$", re.IGNORECASE)
-
-
 def _field(ln: Line) -> Optional[tuple[str, str, int]]:
     """(kind, value, value offset) of a 'LABEL: value' line; kind lead/coord/time/other."""
     if ln.kind in ("roman", "num", "letter"):
@@ -63,7 +56,7 @@ def _field(ln: Line) -> Optional[tuple[str, str, int]]:
     off = ln.body_start + m.start("rest")
     for kind, group in (("lead", "lead_field_labels"), ("coord", "coordinate_field_labels"),
                         ("time", "deadline_field_labels")):
-        if _full(group).match(label):
+        if phrase_full(group).match(label):
             return kind, m.group("rest"), off
     # other fields of a work item ("Kết quả:", "Thời gian:", "Thành phần:") start lower-case words rarely
     return "other", m.group("rest"), off
@@ -74,11 +67,13 @@ def split_units(value: str) -> list[str]:
     return [u for u in (clean(p) for p in re.split(r"[;\n]", value)) if u]
 
 
-def _split_coordinators(value: str) -> list[str]:
+def split_coordinators(value: str, plural_groups: bool = True) -> list[str]:
+    """Units in a coordinators list. A ';', a line break, "và" before a capital or a comma before a capital
+    separates them; with ``plural_groups`` (a field or column that holds only the list) so does a comma
+    before "các"/"những", which opens a new plural group. Other commas stay inside one ("Các Sở, ban, ngành")."""
+    plural = r"|(?:các|những)\s" if plural_groups else ""
     out = []
-    # a comma before a capital or before "các"/"những" (a new plural group) separates units;
-    # other commas stay inside one ("Các Sở, ban, ngành")
-    for part in re.split(r";|\n|,\s*(?=[A-ZĐÀ-Ỹ]|(?:các|những)\s)|\s+và\s+(?=[A-ZĐÀ-Ỹ])", value):
+    for part in re.split(r";|\n|,\s*(?=[A-ZĐÀ-Ỹ]" + plural + r")|\s+và\s+(?=[A-ZĐÀ-Ỹ])", value):
         p = clean(part)
         if p:
             out.append(p)
@@ -88,7 +83,7 @@ def _split_coordinators(value: str) -> list[str]:
 def _task_of(ln: Line) -> tuple[str, int]:
     body = ln.body
     m = _LABEL_COLON.match(body)
-    if m and _full("task_field_labels").match(clean(m.group("label"))) and clean(m.group("rest")):
+    if m and phrase_full("task_field_labels").match(clean(m.group("label"))) and clean(m.group("rest")):
         return clean(m.group("rest")), ln.body_start + m.start("rest")
     return clean(body), ln.body_start
 
@@ -148,7 +143,7 @@ def labelled_items(lines: list[Line], year: Optional[int]) -> list[WorkItem]:
             stop = heads[n + 1] if n + 1 < len(heads) else r0
             text, start = _task_of(ln)
             kids = [lines[x] for x in range(h + 1, stop) if lines[x].kind == "bullet" and not fields[x]]
-            if text.endswith(":") or ln.body.rstrip().endswith(":"):
+            if ln.body.rstrip().endswith(":"):  # "6.1. Tham gia thực hiện các nhiệm vụ:" heads its bullets
                 text = ""
             if not text and kids:
                 tasks.extend((clean(k.body), k.body_start, k.end) for k in kids if clean(k.body))
@@ -174,7 +169,7 @@ def labelled_items(lines: list[Line], year: Optional[int]) -> list[WorkItem]:
                     p = value.find(u)
                     leads.append((u, off + max(p, 0), off + max(p, 0) + len(u)))
             elif kind == "coord":
-                for c in _split_coordinators(value):
+                for c in split_coordinators(value):
                     if c not in coords:
                         coords.append(c)
             elif kind == "time" and due is None:
@@ -188,7 +183,7 @@ def labelled_items(lines: list[Line], year: Optional[int]) -> list[WorkItem]:
             while end + 1 < len(lines) and not (lines[end + 1].kind in ("roman", "num", "letter")
                                                  and rank(lines[end + 1]) < head_rank):
                 end += 1
-            region = (lines[seg_start].start if seg_start >= 0 else lines[r0].start, lines[end].end)
+            region = (lines[seg_start].start, lines[end].end)
             out.append(WorkItem(tasks, leads, role, coords, due, region, time_spans))
         prev_end = r1
         i = r1 + 1
@@ -271,6 +266,6 @@ def table_items(text: str, cells: list[Cell], year: Optional[int]) -> list[WorkI
             role = "lead" if phrase_regex("lead_field_roles").search(lead_header) else "responsible"
             span_s = min(s for s, _ in row.values())
             span_e = max(e for _, e in row.values())
-            out.append(WorkItem([(clean(task), ts, te)], leads, role, _split_coordinators(coord), due,
+            out.append(WorkItem([(clean(task), ts, te)], leads, role, split_coordinators(coord), due,
                                 (span_s, span_e), [(ws, we)] if clean(when) else []))
     return out

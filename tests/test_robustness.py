@@ -27,7 +27,7 @@ import pytest
 from hypothesis import assume, given, note, strategies as st
 
 import badfiles as B
-from kehoach.extract import extract_record
+from kehoach.extract import dates, extract_record
 from kehoach.extract.dates import find_dates
 from kehoach.ingest import DocumentLoadError, SourceText, read_document
 from kehoach.ingest.base import Block, PageInfo
@@ -276,6 +276,29 @@ def test_the_checks_see_every_component_result():
 def test_find_dates_any_text(text, year):
     """Dates: any text, any default year; each hit's text is exactly its span."""
     check_component_state({"dates": find_dates(text, year)}, text)
+
+
+def _dates_full_scan(text, year):
+    return [(h.start, h.end, h.value, h.inferred) for h in dates._find(text, year, [(0, len(text))])]
+
+
+def _dates(text, year):
+    return [(h.start, h.end, h.value, h.inferred) for h in find_dates(text, year)]
+
+
+@pytest.mark.parametrize("year", [None, 2024])
+def test_find_dates_near_digits_equals_full_scan_on_real_documents(year):
+    """find_dates runs its patterns only near digits (speed); on every real document that finds what a
+    scan of the whole text finds."""
+    sources = real_sources()
+    assert sum(len(_dates(s.text, year)) for s in sources) > 100
+    for s in sources:
+        assert _dates(s.text, year) == _dates_full_scan(s.text, year), s.path
+
+
+@given(text=word_soup(), year=st.one_of(st.none(), st.integers(1900, 2100)))
+def test_find_dates_near_digits_equals_full_scan(text, year):
+    assert _dates(text, year) == _dates_full_scan(text, year)
 
 
 @given(source=st.one_of(any_text, word_soup()).flatmap(lambda t: as_source(t, paged=False)))

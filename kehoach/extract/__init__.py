@@ -19,7 +19,9 @@ def extract_record(source: SourceText) -> PlanRecord:
 
     nlp = get_nlp()
     doc = nlp.make_doc(source.text)
-    doc._.set(EXT, {"cells": [(b.start, b.end) for b in source.blocks if b.kind == "cell"],
+    # spaCy keeps the text exactly (doc.text == source.text); components read it from here
+    doc._.set(EXT, {"text": source.text,
+                     "cells": [(b.start, b.end) for b in source.blocks if b.kind == "cell"],
                      "table_cells": [(b.table, b.row, b.col, b.start, b.end) for b in source.blocks
                                      if b.kind == "cell" and b.table is not None and b.row is not None
                                      and b.col is not None],

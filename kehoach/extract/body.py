@@ -461,7 +461,7 @@ def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineIt
     mrx = _marker_rx()
     for ln in lines:
         t = ln.text
-        hits = find_dates(t, default_year)
+        hits = None  # the line's dates, found when it has a marker (most lines have none)
         used: set[int] = set()
         for m in mrx.finditer(t):
             rec = re.match(r"\s*(?:ngày\s*)?\d{1,2}\s+(hằng|hàng)\s+(tháng|quý|năm|tuần)", t[m.end():], re.IGNORECASE)
@@ -470,6 +470,8 @@ def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineIt
                 out.append(DeadlineItem(None, clean(t[m.start():e]), ln.start + m.start(), ln.start + e, False,
                                         clean(rec.group(0))))
                 continue
+            if hits is None:
+                hits = find_dates(t, default_year)
             h = next((h for h in hits if h.end > m.end() and h.start >= m.start() and h.start - m.end() <= gap
                       and id(h) not in used), None)
             if h is None:

@@ -28,6 +28,7 @@ _SUBJECT_START = re.compile(
     re.IGNORECASE)
 _NAMED_LAWS = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
 NUMBER_RX = re.compile(NUMBER_CORE)
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -216,9 +217,12 @@ def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
     if own_number:
         seen.add(number_key(own_number))
     out: list[Cite] = []
+    rx = _type_num_rx()
     for ln in lines:
         t = ln.text
-        for m in _type_num_rx().finditer(t):
+        if not _DIGIT.search(t):  # a reference has a number
+            continue
+        for m in rx.finditer(t):
             # the segment runs to the next ';' or sentence end or next cited type
             end = len(t)
             stop = re.search(r"[;]|\.\s|\)", t[m.end():])

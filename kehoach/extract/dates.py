@@ -57,6 +57,24 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
 
 
 _PATTERNS = _build_patterns()
+_DIGIT = re.compile(r"\d")
+# Every pattern holds a number, and none starts more than a few words before its first digit
+# ("vào lúc 8 giờ", "quý III năm 2020") or ends after its last one; so the patterns only need to
+# run near digits. Windows: digits closer than _GAP chars form one cluster, widened by _BEFORE/_AFTER.
+_BEFORE, _AFTER, _GAP = 60, 40, 120
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """(start, end) ranges of ``text`` that can hold a date: [] when it has no digit at all."""
+    out: list[list[int]] = []
+    for m in _DIGIT.finditer(text):
+        i = m.start()
+        if out and i - out[-1][1] < _GAP:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    n = len(text)
+    return [(max(0, a - _BEFORE), min(n, b + 1 + _AFTER)) for a, b in out]
 _RANGE_SEP = re.compile(r"^\s*(?:-|–|—|đến|tới|~)\s*(?:ngày\s*)?$", re.IGNORECASE)
 
 
@@ -114,17 +132,22 @@ def find_dates(text: str, default_year: Optional[int] = None) -> list[DateHit]:
     Two mentions joined by "-", "đến" ("30/4/1975 - 30/4/2025", "từ ngày 5/12
     đến ngày 20/02/2026") become one range hit ``START/END``.
     """
+    return _find(text, default_year, _windows(text))
+
+
+def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]]) -> list[DateHit]:
     hits: list[DateHit] = []
     taken: list[tuple[int, int]] = []
     for name, rx in _PATTERNS:
-        for m in rx.finditer(text):
-            h = _hit(name, m, default_year)
-            if h is None:
-                continue
-            if any(h.start < e and s < h.end for s, e in taken):
-                continue
-            hits.append(h)
-            taken.append((h.start, h.end))
+        for lo, hi in windows:
+            for m in rx.finditer(text, lo, hi):
+                h = _hit(name, m, default_year)
+                if h is None:
+                    continue
+                if any(h.start < e and s < h.end for s, e in taken):
+                    continue
+                hits.append(h)
+                taken.append((h.start, h.end))
     hits.sort(key=lambda h: h.start)
     return _join_ranges(text, hits)
 

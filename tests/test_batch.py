@@ -27,6 +27,7 @@ from conftest import FIXTURES, SEED_TEXTS
 from kehoach.batch import IngestLock, IngestLockedError, IngestOptions, ingest_paths
 from kehoach.batch.store import ArrowInserter
 from kehoach.cli import app
+from kehoach.store.db import release_request_path
 
 # every table that holds a document's rows, with the columns that make a row unique
 ROW_KEYS = {
@@ -341,11 +342,11 @@ def test_lookups_work_while_an_ingest_runs(tmp_path):
 
     make_corpus(tmp_path / "c", 80)
     db = tmp_path / "k.duckdb"
-    # 0.15 s per file: the run lasts 6 s or more however fast the machine, long enough
-    # for the writer to free the file (every 2 s) several times
+    # 0.25 s per file: the run lasts 10 s or more however fast the machine, long enough for the
+    # writer to free the file several times (when a lookup asks, after holding it 2 s)
     proc = subprocess.Popen(slow_ingest(str(tmp_path / "c"), "--db", str(db), "-q", "-w", "2", "--batch-size", "10",
-                                        pause=0.15),
-                            env=slow_env(0.15), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                        pause=0.25),
+                            env=slow_env(0.25), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     counts = []
     try:
         while proc.poll() is None:
@@ -362,6 +363,49 @@ def test_lookups_work_while_an_ingest_runs(tmp_path):
     during = [c for c in counts if 0 < c < 80]
     assert len(set(during)) >= 2, counts  # readers saw the store grow, batch by batch
     assert counts == sorted(counts)
+    assert not release_request_path(str(db)).exists()  # the last request was served
+
+
+def test_the_writer_keeps_the_database_open_until_a_lookup_asks(tmp_path):
+    from kehoach.batch.run import Store
+    from kehoach.store import connect
+
+    db = tmp_path / "k.duckdb"
+    store = Store(db, hold=False, lock_timeout=5, release_every=0.0, grace=0.0)
+    with store.use():
+        pass
+    with store.use():
+        pass
+    assert store.con is not None  # nobody asked: no checkpoint, no reopening
+    release_request_path(str(db)).touch()  # what a lookup that finds the file locked does
+    with store.use() as con:
+        con.execute("SELECT 1")
+    assert store.con is None and not release_request_path(str(db)).exists()
+    connect(db, read_only=True).close()
+    held = Store(db, hold=True, lock_timeout=5, release_every=0.0)
+    with held.use():
+        pass
+    release_request_path(str(db)).touch()
+    with held.use():
+        pass
+    assert held.con is not None  # --hold-db: kept whoever asks
+    held.close()
+
+
+def test_a_lookup_on_a_locked_database_asks_the_holder_to_free_it(tmp_path):
+    from kehoach.store import StoreError, connect
+
+    db = tmp_path / "k.duckdb"
+    connect(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreError):
+            connect(db, read_only=True, lock_timeout=0.3)
+        assert release_request_path(str(db)).exists()
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 HOLD_WRITER = """

@@ -83,6 +83,28 @@ FAULTS = [
      "test_no_way_in.py::test_no_values_formatted_into_sql_strings"),
     ("lookups", "SQL in `obligations --agency`, `cites`, `show` arguments (`' OR 1=1 --`, `'; DROP …`, `%`, `_`)",
      "matches nothing or `Error: …`; store unchanged", "test_no_way_in.py::test_lookup_values_are_never_sql"),
+    ("crash", "SIGKILL of an ingest of 150 files at a random moment (between or during batch writes), then a "
+     "re-run", "the database opens cleanly; every file stored exactly once, none lost, no half document",
+     "test_batch.py::test_sigkill_at_a_random_moment_then_rerun_stores_every_file_once"),
+    ("crash", "a worker process dies on one file (segfault, OOM kill)", "that file gets an error row (“the worker "
+     "process died while reading this file”); the others are stored",
+     "test_batch.py::test_a_worker_that_dies_costs_only_its_file"),
+    ("crash", "one document's rows break the store (constraint, bug)", "that file fails alone, stage `store`; the "
+     "rest of its batch is committed", "test_batch.py::test_a_document_that_cannot_be_stored_fails_alone"),
+    ("concurrency", "a second `kehoach ingest` into the same database", "refused at once: “another kehoach ingest "
+     "(PID …, started …) is writing …”, hint `--wait`", "test_batch.py::test_second_ingest_is_refused_with_a_clear_message"),
+    ("concurrency", "a second ingest with `--wait`", "waits, says for whom, then runs",
+     "test_batch.py::test_second_ingest_waits_with_wait"),
+    ("concurrency", "lookups while an ingest runs", "they work: a lookup asks the ingest for the file, which frees it "
+     "within ~2 s; readers see the store grow batch by batch",
+     "test_batch.py::test_lookups_work_while_an_ingest_runs"),
+    ("concurrency", "a lookup while another program holds the file", "`Error: database … is locked by process …; "
+     "gave up after waiting … s`, hint `KEHOACH_LOCK_TIMEOUT`",
+     "test_batch.py::test_lookup_on_a_locked_database_says_who_holds_it"),
+    ("folders", "a symlink loop in a folder", "the walk ends; each file once",
+     "test_discover.py::test_symlink_loop_ends"),
+    ("folders", "a broken link; an unlistable folder", "an error row naming it; the walk goes on",
+     "test_discover.py::test_unlistable_folder_is_an_error_not_a_crash"),
     ("sql", "file-reading function missing from the guard's list", "DuckDB refuses it (external access is off "
      "before the guard runs)", "test_no_way_in.py::test_external_access_is_off_even_for_an_unlisted_reader"),
 ]

@@ -298,6 +298,7 @@ def test_find_dates_near_digits_equals_full_scan_on_real_documents(year):
 
 @given(text=word_soup(), year=st.one_of(st.none(), st.integers(1900, 2100)))
 def test_find_dates_near_digits_equals_full_scan(text, year):
+    """Dates: running the patterns only near digits finds what a scan of the whole text finds."""
     assert _dates(text, year) == _dates_full_scan(text, year)
 
 

@@ -44,6 +44,8 @@ from kehoach.ingest.discover import Found, discover
 
 # lookups of file state are made for this many found files at once
 LOOKUP_CHUNK = 512
+# seconds between looks for a lookup's request for the database (Store.wanted)
+RELEASE_POLL = 0.2
 # failures kept in memory for the summary table; the database keeps them all
 MAX_FAILURES_SHOWN = 200
 
@@ -119,22 +121,28 @@ class _NoProgress:
 
 
 class Store:
-    """The database for the writer: held for at most ``release_every`` seconds at a time.
+    """The database for the writer: kept open until a lookup asks for it.
 
     DuckDB lets no other process open the file while a writer has it open, and
-    closing it checkpoints (0.1-0.5 s). So the writer keeps it across batches
-    and lookups for ``release_every`` seconds, then closes it and leaves it
-    closed for at least ``grace`` seconds: a lookup waiting for the lock (it
-    retries every 0.1 s) gets in. ``hold`` keeps it open for the whole run.
+    closing it checkpoints (0.1-0.5 s on these machines). So the writer keeps it
+    open across batches and lookups until another process asks for it (a lookup
+    that finds the file locked creates ``release_request_path``): then, once it
+    has held the file ``release_every`` seconds, it closes it, removes the
+    request and leaves the file closed for at least ``grace`` seconds, so the
+    waiting lookup (it retries every 0.1 s) gets in. ``hold`` keeps it open for
+    the whole run whoever asks.
     """
 
     def __init__(self, db: str | Path, hold: bool, lock_timeout: float, release_every: float = 2.0,
                  grace: float = 0.25):
+        from kehoach.store.db import release_request_path
+
         self.db = db
         self.hold = hold
         self.lock_timeout = lock_timeout
         self.release_every = release_every
         self.grace = grace
+        self.request = release_request_path(str(db))
         self.con = None
         self.opened = 0.0
         self.closed = 0.0
@@ -156,8 +164,12 @@ class Store:
         finally:
             self.release_if_due()
 
+    def wanted(self) -> bool:
+        """Whether another process waits for the file (and may have it)."""
+        return self.con is not None and not self.hold and self.request.exists()
+
     def release_if_due(self) -> None:
-        if self.con is not None and not self.hold and time.monotonic() - self.opened >= self.release_every:
+        if self.wanted() and time.monotonic() - self.opened >= self.release_every:
             self.close()
 
     def close(self) -> None:
@@ -165,6 +177,10 @@ class Store:
             con, self.con = self.con, None
             con.close()
             self.closed = time.monotonic()
+            try:
+                self.request.unlink()
+            except OSError:
+                pass
 
 
 def _pool_context():
@@ -245,12 +261,15 @@ class _Run:
 
     def _drain(self, executor: ProcessPoolExecutor, pending: dict[Future, FileJob], n: int) -> ProcessPoolExecutor:
         """Wait for at least one result (or the batch deadline); returns the executor to go on with."""
+        now = time.monotonic()
         deadlines = []
         if self.batch:
             deadlines.append(self.batch_started + self.opts.batch_seconds)
         if self.store.con is not None and not self.store.hold:
-            deadlines.append(self.store.opened + self.store.release_every)
-        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            # look for a lookup's request for the file now and then, also while workers are busy on slow files
+            deadlines.append(max(now + RELEASE_POLL, self.store.opened + self.store.release_every)
+                             if self.store.wanted() else now + RELEASE_POLL)
+        timeout = max(0.0, min(deadlines) - now) if deadlines else None
         done, _ = wait(list(pending), timeout=timeout, return_when=FIRST_COMPLETED)
         broken: list[FileJob] = []
         for fut in done:
@@ -260,7 +279,9 @@ class _Run:
             except BrokenProcessPool:
                 broken.append(job)
         if not done:
-            self._flush()  # the batch is old enough: let lookups see it
+            if self.batch and (time.monotonic() - self.batch_started >= self.opts.batch_seconds
+                               or self.store.wanted()):
+                self._flush()  # the batch is old enough, or a lookup waits: let it see the batch
             self.store.release_if_due()  # slow files must not keep lookups out
         if broken:
             # every file still in the pool is suspect: retry them one at a time

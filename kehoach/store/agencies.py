@@ -150,6 +150,7 @@ def agency_id(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1 << 14)
 def name_key(name: str) -> str:
     """The folded comparison form used for agency keys, alias keys and ``--agency`` input.
 
@@ -327,6 +328,9 @@ def _make(key: str, name: str, kind: str, level: Optional[str], locality: Option
     return Agency(agency_id(key), key, name, kind, level, locality, head, parent_id)
 
 
+# resolution is a pure function of its (hashable, frozen) arguments, and an archive names the same
+# bodies over and over: cached, it costs a dict lookup per name after the first
+@lru_cache(maxsize=1 << 14)
 def resolve(text: Optional[str], context: Context = NO_CONTEXT, normalized: Optional[str] = None) -> Optional[Agency]:
     """The registry row a name belongs to.
 

@@ -33,6 +33,24 @@ def _lock_timeout(value: float | None) -> float:
         return DEFAULT_LOCK_TIMEOUT
 
 
+def release_request_path(target: str) -> Path:
+    """The file a waiting process creates to ask a running ``kehoach ingest`` to free the database.
+
+    The ingest (``kehoach.batch.run.Store``) keeps the database open while nobody
+    asks (closing it costs a checkpoint); when this file appears it closes the
+    database within about two seconds, removes the file and leaves the database
+    free for a quarter second.
+    """
+    return Path(target + ".wanted")
+
+
+def _ask_for_release(target: str) -> None:
+    try:
+        release_request_path(target).touch()
+    except OSError:
+        pass  # a read-only folder: the ingest frees the file at its end
+
+
 def _connect_waiting(target: str, read_only: bool, lock_timeout: float | None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, retried while another process holds the file lock, up to the timeout."""
     deadline = time.monotonic() + _lock_timeout(lock_timeout)
@@ -43,9 +61,10 @@ def _connect_waiting(target: str, read_only: bool, lock_timeout: float | None) -
         except duckdb.IOException as e:
             if _LOCKED not in str(e) or time.monotonic() + delay > deadline:
                 raise
+            if target != ":memory:":
+                _ask_for_release(target)
         time.sleep(delay)
-        # `kehoach ingest` leaves the file free for a quarter second every two
-        # seconds (kehoach.batch.run.Store): poll often enough to get in
+        # `kehoach ingest` then leaves the file free for a quarter second: poll often enough to get in
         delay = min(delay * 2, 0.1)
 
 

@@ -11,11 +11,13 @@ import re
 import unicodedata
 from typing import Callable, Iterable
 
-_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")  # within a line
 # markdown emphasis markers (**bold**, *italic*, __x__); a lone "*" used as a
 # footnote marker after a word is also dropped, the word is kept
-_MD = re.compile(r"\*{1,3}|(?<!\w)__|__(?!\w)")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+# (written to start with a literal so that `re` can skip ahead: "(?<!\w)__" as "_(?<!\w_)_")
+_MD = re.compile(r"\*{1,3}|_(?<!\w_)_|__(?!\w)")
+# a run of spaces, or any other space character: a lone " " is left alone (replacing it by itself is slow)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]{2,}|[\t\u00a0\u2000-\u200b\u202f\u3000]")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200c\u200d\u2060]")
 
 
@@ -31,17 +33,17 @@ def strip_control(text: str) -> str:
     return _CTRL.sub("", text)
 
 
+# (the `in` tests below only skip work: a text without the character cannot match)
 def strip_bookmarks(text: str) -> str:
-    return _BOOKMARK.sub("", text)
+    return _BOOKMARK.sub("", text) if "[bookmark:" in text else text
 
 
 def strip_markdown(text: str) -> str:
-    return _MD.sub("", text)
+    return _MD.sub("", text) if "*" in text or "__" in text else text
 
 
 def collapse_spaces(text: str) -> str:
-    lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
-    return "\n".join(lines)
+    return "\n".join(ln.strip() for ln in _SPACES.sub(" ", text).split("\n"))
 
 
 def collapse_blank_lines(text: str) -> str:
@@ -77,7 +79,19 @@ def normalize_text(text: str, steps: Iterable[str] = DEFAULT_STEPS) -> str:
     return text
 
 
+LINE_STEPS = ("newlines", "nfc", "strip_control", "strip_bookmarks", "strip_markdown", "collapse_spaces")
+
+
+def normalize_lines(text: str) -> list[str]:
+    """``text`` split at line breaks (all kinds), each line normalized as ``normalize_line`` does.
+
+    One pass over the whole text: the line steps never add or remove a line break.
+    """
+    return normalize_text(newlines(text), LINE_STEPS).split("\n")
+
+
 def normalize_line(text: str) -> str:
     """Normalize one paragraph or cell (no line structure to keep)."""
-    return normalize_text(text, ("newlines", "nfc", "strip_control", "strip_bookmarks",
-                                 "strip_markdown", "collapse_spaces")).strip()
+    for name in LINE_STEPS:
+        text = STEPS[name](text)
+    return text.strip()

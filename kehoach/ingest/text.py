@@ -62,11 +62,15 @@ def source_from_text(raw: str, fmt: str = "txt", path: str | None = None) -> Sou
 
     Blank lines are kept (collapsed to one) because they separate paragraphs.
     """
+    from kehoach.ingest.normalize import newlines, normalize_lines
+
     b = TextBuilder()
     prev_blank = False
-    for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    raw = newlines(raw)
+    for line, norm in zip(raw.split("\n"), normalize_lines(raw)):
         if line.strip():
-            if b.add(line) is not None:
+            # a line that normalization empties ("***", a bookmark) is no text, and no blank line either
+            if norm and b.add(norm, normalize=False) is not None:
                 prev_blank = False
             continue
         if not prev_blank and b.blocks:

@@ -327,6 +327,11 @@ def compare_key(s: Any) -> str:
 
     Example: ``compare_key("**UBND** tỉnh Lào Cai.") == "ủy ban nhân dân tỉnh lào cai"``.
     """
+    return _compare_str(s) if isinstance(s, str) else _compare(s)
+
+
+@lru_cache(maxsize=1 << 15)  # names are compared many times within a document and across an archive
+def _compare_str(s: str) -> str:
     return _compare(s)
 
 

@@ -68,10 +68,11 @@ def clean(s: Optional[str]) -> str:
     """Collapse spaces, drop trailing ; . , : and surrounding quotes."""
     if not s:
         return ""
-    s = re.sub(r"\s+", " ", s).strip()
+    # every run of white space is one " " from here on, so str.strip does what the patterns would
+    s = " ".join(s.split())
     s = s.strip("\"“”'‘’ ")
-    s = re.sub(r"[\s;.,:/]+$", "", s)
-    s = re.sub(r"^[\s;,:\-–]+", "", s)
+    s = s.rstrip(" ;.,:/")
+    s = s.lstrip(" ;,:-–")
     return s.strip()
 
 

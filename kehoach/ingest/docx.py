@@ -30,6 +30,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -59,6 +60,7 @@ _NS = {
 }
 
 
+@lru_cache(maxsize=None)  # called for every run and property looked up
 def _q(tag: str) -> str:
     prefix, local = tag.split(":")
     return "{%s}%s" % (_NS[prefix], local)

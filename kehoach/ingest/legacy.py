@@ -74,6 +74,7 @@ def tables() -> _Tables:
     )
 
 
+@lru_cache(maxsize=4096)  # asked for every run of a .docx; a document has a handful of fonts
 def font_encoding(font: Optional[str]) -> Optional[str]:
     """"tcvn3", "vni" or None for a font name (None: Unicode or unknown).
 
@@ -90,6 +91,7 @@ def font_encoding(font: Optional[str]) -> Optional[str]:
     return None
 
 
+@lru_cache(maxsize=4096)
 def font_is_upper(font: Optional[str]) -> bool:
     """True for capitals-only legacy fonts (.VnTimeH): their lower-case codes print as capitals."""
     return bool(font) and font_encoding(font) == "tcvn3" and bool(tables().upper.fullmatch(font.strip()))

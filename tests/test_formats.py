@@ -337,10 +337,10 @@ def test_text_layer_problem(text, scanned, problem):
 
 
 def test_scanned_pdf_without_tesseract_names_the_install_command(no_tools, tmp_path):
-    from tests.test_ingest import make_pdf
+    from tests.test_ingest import SCANNED_PAGE, make_pdf
 
     p = tmp_path / "scan.pdf"
-    p.write_bytes(make_pdf([[("line", 50, 50, 500, 50)]]))
+    p.write_bytes(make_pdf([SCANNED_PAGE]))
     with pytest.raises(DocumentLoadError) as err:
         read_document(p)
     assert err.value.stage == "tool"

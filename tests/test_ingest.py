@@ -539,7 +539,8 @@ def test_pdf_paragraph_blocks_are_lines_016():
 # ---------------------------------------------------------------------------
 
 def make_pdf(pages: list[list[tuple]], encrypt: bool = False) -> bytes:
-    """A small PDF (Helvetica, WinAnsi text): ops ("text", x, y, s[, size]) and ("line", x0, y0, x1, y1)."""
+    """A small PDF (Helvetica, WinAnsi text): ops ("text", x, y, s[, size]), ("line", x0, y0, x1, y1) and
+    ("image", x, y, w, h): a blank white image (what a scan of an empty sheet is)."""
     objs: list[bytes] = []
 
     def add(obj: bytes) -> int:
@@ -547,6 +548,9 @@ def make_pdf(pages: list[list[tuple]], encrypt: bool = False) -> bytes:
         return len(objs)
 
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    white = b"\xff" * 64
+    image = add(b"<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray "
+                b"/BitsPerComponent 8 /Length 64 >>\nstream\n" + white + b"\nendstream")
     contents = []
     for ops in pages:
         parts = []
@@ -555,14 +559,17 @@ def make_pdf(pages: list[list[tuple]], encrypt: bool = False) -> bytes:
                 _, x, y, s, *size = op
                 esc = s.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
                 parts.append(b"BT /F1 %d Tf %.2f %.2f Td (" % (size[0] if size else 11, x, y) + esc + b") Tj ET")
+            elif op[0] == "image":
+                _, x, y, w, h = op
+                parts.append(b"q %.2f 0 0 %.2f %.2f %.2f cm /Im1 Do Q" % (w, h, x, y))
             else:
                 _, x0, y0, x1, y1 = op
                 parts.append(b"0.5 w %.2f %.2f m %.2f %.2f l S" % (x0, y0, x1, y1))
         stream = b"\n".join(parts)
         contents.append(add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"))
     pages_id = len(objs) + len(pages) + 1
-    kids = [add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
-                b"/Contents %d 0 R >>" % (pages_id, font, c)) for c in contents]
+    kids = [add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> "
+                b"/XObject << /Im1 %d 0 R >> >> /Contents %d 0 R >>" % (pages_id, font, image, c)) for c in contents]
     add(b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids))
     catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
     # Standard security handler whose /U entry matches no password, empty included
@@ -631,12 +638,30 @@ def test_pdf_table_cells_and_page_numbers(tmp_path):
     assert st.page_at(st.text.index("Thuc hien Ke hoach")) == 2
 
 
+SCANNED_PAGE = [("image", 0, 0, 595, 842)]  # a page-sized image of a blank sheet
+BLANK_PAGE = [("line", 50, 50, 500, 50), ("text", 290, 30, "7")]  # a rule and a page number
+
+
 def test_pdf_page_without_text_is_reported(tmp_path):
-    st = read_document(_write(tmp_path / "m.pdf", make_pdf([HEADER_ROWS, [("line", 50, 50, 500, 50)]])))
+    st = read_document(_write(tmp_path / "m.pdf", make_pdf([HEADER_ROWS, SCANNED_PAGE])))
     assert [pg.number for pg in st.pages] == [1, 2]
     # with Tesseract: "page 2: no text layer and OCR found no text"; without: "... (OCR needed ...): 2"
     assert any("OCR" in w and re.search(r"\b2\b", w) for w in st.warnings), st.warnings
     assert st.pages[1].start == st.pages[1].end
+
+
+def test_blank_pdf_page_is_not_ocrd(tmp_path, monkeypatch):
+    from kehoach.ingest import ocr
+
+    def no_ocr(*a, **k):
+        raise AssertionError("a blank page was sent to OCR")
+
+    monkeypatch.setattr(ocr, "ocr_pdf_pages", no_ocr)
+    st = read_document(_write(tmp_path / "b.pdf", make_pdf([HEADER_ROWS, BLANK_PAGE])))
+    assert [(pg.number, pg.method) for pg in st.pages] == [(1, "text"), (2, "text")]
+    assert st.pages[1].note == "blank page: no text layer and nothing drawn to OCR"
+    assert not any("OCR" in w for w in st.warnings), st.warnings
+    assert "KE HOACH" in st.text
 
 
 PDF_ERRORS = [
@@ -646,9 +671,12 @@ PDF_ERRORS = [
     ("encrypted", lambda t: _write(t / "x.pdf", make_pdf([HEADER_ROWS], encrypt=True)), "parse",
      r"^password required \(encrypted PDF\)$"),
     ("no pages", lambda t: _write(t / "z.pdf", make_pdf([])), "parse", r"^PDF has no pages$"),
-    # blank pages: OCR finds nothing (without Tesseract: stage "tool", tested in test_formats.py)
-    ("scanned", lambda t: _write(t / "s.pdf", make_pdf([[("line", 50, 50, 500, 50)], []])), "ocr",
+    # scans of blank sheets: OCR finds nothing (without Tesseract: stage "tool", tested in test_formats.py)
+    ("scanned", lambda t: _write(t / "s.pdf", make_pdf([SCANNED_PAGE, SCANNED_PAGE])), "ocr",
      r"^no text layer \(scanned PDF\) and OCR found no text$"),
+    # nothing drawn but rules and a page number: nothing to read and nothing to OCR, with or without Tesseract
+    ("blank", lambda t: _write(t / "b.pdf", make_pdf([BLANK_PAGE, []])), "read",
+     r"^no text: every page is blank \(no text layer, no image to OCR\)$"),
 ]
 
 

@@ -62,6 +62,9 @@ MIN_SYLLABLE_SHARE = 0.6
 # clean Vietnamese has 85-99 % and 85-90 %.
 SCAN_MIN_SYLLABLE_SHARE = 0.8
 SCAN_MIN_DIACRITIC_SHARE = 0.5
+# a page without text but with this many path objects may be text drawn as outlines: worth OCR
+# (a ruled table skeleton has tens; one line of outlined text has one path per glyph)
+OUTLINED_TEXT_MIN_PATHS = 150
 # an image covering this share of the page makes it a scan
 SCAN_IMAGE_COVERAGE = 0.6
 
@@ -400,6 +403,33 @@ def _image_coverage(page) -> float:
     return best
 
 
+def _has_marks_to_ocr(page) -> bool:
+    """Whether a page without a text layer draws anything OCR could read.
+
+    An image (a scan, a stamp, a signature) or many paths (text drawn as outlines);
+    a page with a rule or a frame and nothing else is blank, and OCR of it costs
+    seconds to find nothing (LibreOffice ends some documents with such a page).
+    """
+    import pypdfium2.raw as pdfium_c
+
+    paths = 0
+    stack = [(None, pdfium_c.FPDFPage_CountObjects(page.raw), 0)]
+    while stack:
+        form, n, depth = stack.pop()
+        for k in range(n):
+            obj = pdfium_c.FPDFPage_GetObject(page.raw, k) if form is None else pdfium_c.FPDFFormObj_GetObject(form, k)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                return True
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 3:
+                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), depth + 1))
+            elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                paths += 1
+                if paths >= OUTLINED_TEXT_MIN_PATHS:
+                    return True
+    return False
+
+
 def _plumber_tables(plumber_page, first_index: int) -> list[_Table]:
     """Ruled tables of a page (two rows and two columns at least) with their cells."""
     height = float(plumber_page.height)
@@ -485,6 +515,7 @@ class _PageText:
     stats: Optional[TextStats] = None
     items: Optional[list[_Item]] = None    # the text layer's lines and tables, when worth keeping
     broken: bool = False
+    blank: bool = False                    # no text layer and nothing drawn to OCR
 
 
 def _layer_is_fallback(problem: str) -> bool:
@@ -554,7 +585,10 @@ class PdfReader(Reader):
                     stats = text_stats(judged)
                     scanned = bool(stats.words) and _image_coverage(page) >= SCAN_IMAGE_COVERAGE
                     problem = text_layer_problem(judged, stats, scanned)
-                    pt = _PageText(problem=problem, encoding=enc, stats=stats)
+                    blank = problem == "no text layer" and not _has_marks_to_ocr(page)
+                    if blank:
+                        problem = None  # its few characters (a page number) are all there is
+                    pt = _PageText(problem=problem, encoding=enc, stats=stats, blank=blank)
                     pages[i + 1] = pt
                     if problem is not None and not _layer_is_fallback(problem):
                         continue  # nothing worth keeping: a scan or wrong glyphs
@@ -607,7 +641,9 @@ class PdfReader(Reader):
         st = builder.build(InputFormat.PDF.value, str(path), warnings)
         for info in st.pages:
             pt = pages[info.number]
-            if pt.problem and info.method != "ocr":
+            if pt.blank:
+                info.note = "blank page: no text layer and nothing drawn to OCR"
+            elif pt.problem and info.method != "ocr":
                 info.note = pt.problem
             elif pt.problem:
                 info.note = f"OCR: {pt.problem}"
@@ -664,6 +700,9 @@ class PdfReader(Reader):
         problems = [pt.problem for pt in pages.values() if pt.problem]
         ocr_errors = [w for w in warnings if any(k in w for k in ("did not finish", "failed", "cannot render",
                                                                    "cannot run"))]
+        if not problems and pages and all(pt.blank for pt in pages.values()):
+            raise DocumentLoadError(path, "no text: every page is blank (no text layer, no image to OCR)", "read",
+                                    hint="check that this is the right file")
         if problems and all(p == "no text layer" for p in problems):
             reason = "no text layer (scanned PDF) and OCR found no text"
         elif problems:

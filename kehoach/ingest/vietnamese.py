@@ -43,6 +43,7 @@ def _split_tone(word: str) -> tuple[str, str | None, bool]:
     return base, (_TONES[tones[0]] if tones else None), len(tones) > 1
 
 
+@lru_cache(maxsize=1 << 16)  # Vietnamese has ~7,000 syllables in use: pages repeat them
 def is_syllable(word: str) -> bool:
     """True when ``word`` is a well-formed Vietnamese syllable (any case).
 
@@ -102,16 +103,27 @@ def text_stats(text: str) -> TextStats:
         w = m.group()
         if len(w) < 2:
             continue
-        ok = is_syllable(w)
-        if not ok and w.isupper() and w.isascii():
+        kind = _word_kind(w)
+        if kind is None:
             continue  # abbreviation
         words += 1
-        if ok:
+        if kind:
             valid += 1
-            base, tone, _ = _split_tone(w)
-            if tone or _VI_MARKED.search(base):
+            if kind == 2:
                 marked += 1
     return TextStats(words, valid, marked)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_kind(w: str) -> int | None:
+    """None: an abbreviation (not counted); 0: not a syllable; 1: a syllable; 2: one with a diacritic."""
+    ok = is_syllable(w)
+    if not ok and w.isupper() and w.isascii():
+        return None
+    if not ok:
+        return 0
+    base, tone, _ = _split_tone(w)
+    return 2 if tone or _VI_MARKED.search(base) else 1
 
 
 def vietnamese_score(text: str) -> float:

@@ -7,6 +7,7 @@ scanned crooked, rendered at 150 dpi).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +136,57 @@ def test_crooked_page_is_straightened_before_ocr():
 
 def _centre(box):
     return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+# ---- tone marks OCR lost --------------------------------------------------------------------
+
+@pytest.mark.parametrize("line, expected", [
+    # lines as Tesseract read them from 045 (a 70-dpi page image) and 002
+    ("SYT ngày 26/7/2020 về việc khân trương triên khai các biện pháp phòng, chồng",
+     "SYT ngày 26/7/2020 về việc khẩn trương triển khai các biện pháp phòng, chồng"),
+    ("dịch COVID-19, Sở Giáo dục và Đào tạo yêu câu thủ trưởng các đơn vị, trường",
+     "dịch COVID-19, Sở Giáo dục và Đào tạo yêu cầu thủ trưởng các đơn vị, trường"),
+    ("Thông tin và Truyên thông tỉnh Phú Thọ về tô chức Hội thi kỹ năng sử dụng",
+     "Thông tin và Truyền thông tỉnh Phú Thọ về tổ chức Hội thi kỹ năng sử dụng"),
+    # common words read right stay as they are, even where a twin is likelier (009)
+    ("thực hiện khảo sát bằng tài khoản/đường dẫn do Trường thông báo.",
+     "thực hiện khảo sát bằng tài khoản/đường dẫn do Trường thông báo."),
+    ("chọn, bảo đảm phù hợp với hướng dẫn và công thức chọn mẫu trên hệ thống phần mềm",
+     "chọn, bảo đảm phù hợp với hướng dẫn và công thức chọn mẫu trên hệ thống phần mềm"),
+    # a word without neighbours to judge by, numbers, abbreviations, names: left alone
+    ("tô", "tô"), ("năm 201í", "năm 201í"), ("UBND THÀNH PHÓ ĐÀ NẴNG", "UBND THÀNH PHÓ ĐÀ NẴNG"),
+])
+def test_restore_marks(line, expected):
+    from kehoach.ingest.marks import restore_marks
+
+    assert restore_marks(line) == expected
+
+
+def test_restored_words_keep_their_case():
+    from kehoach.ingest.marks import restore_marks
+
+    assert restore_marks("KHÂN TRƯƠNG TRIÊN KHAI") == "KHẨN TRƯƠNG TRIỂN KHAI"
+
+
+def test_pair_counts_come_from_text_as_written():
+    import json
+
+    data = json.loads((Path(ocr.__file__).with_name("data") / "vi_bigrams.json").read_text(encoding="utf-8"))
+    names = data["sources"]
+    assert names and not any("scan" in n or "transcript" in n or "GARBLED" in n for n in names)
+    real = [n for n in names if not re.match(r"^\d{3}_[0-9a-f]{16}\.txt$", n)]  # seeds have hex names
+    assert real and not any(n.startswith(("002_", "003_", "009_", "013_", "024_", "025_", "026_", "027_", "028_",
+                                 "029_", "030_", "045_", "046_")) for n in real)
+    assert data["bigrams"]["triển khai"] > 10 and "triên khai" not in data["bigrams"]
+
+
+def test_text_layers_never_go_through_the_restorer(monkeypatch):
+    from kehoach.ingest import marks
+
+    def boom(*a, **k):
+        raise AssertionError("restore_marks called on a text layer")
+
+    monkeypatch.setattr(marks, "restore_marks_counted", boom)
+    st = read_document(Path(__file__).parent / "fixtures" / "real" /
+                       "016_CV_7432-UBND-XD_LaoCai_21-7-2026_trien_khai_QD1074.pdf")
+    assert {p.method for p in st.pages} == {"text"} and st.text.strip()

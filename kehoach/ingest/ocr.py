@@ -60,6 +60,7 @@ class OcrPage:
     error: Optional[str] = None
     tables: list[OcrTable] = field(default_factory=list)
     deskew: float = 0.0                                        # degrees the page was turned before OCR
+    restored: int = 0                                          # words whose tone mark marks.py restored
 
     def items(self) -> list:
         """Paragraphs (lists of lines) and tables in reading order."""
@@ -92,6 +93,8 @@ class OcrPage:
             notes.append(f"deskewed by {abs(self.deskew):.1f} degrees")
         if self.tables:
             notes.append(f"{len(self.tables)} ruled table(s) read cell by cell")
+        if self.restored:
+            notes.append(f"tone marks restored in {self.restored} word(s)")
         return "; ".join(notes) or None
 
 
@@ -182,7 +185,22 @@ def arrange(words: list[OcrWord], number: int = 1, tables=None) -> OcrPage:
     if confs:
         total = sum(n for _, n in confs)
         page.confidence = sum(c * n for c, n in confs) / total  # per character: long words weigh more
+    _restore(page)
     return page
+
+
+def _restore(page: OcrPage) -> None:
+    """Tone marks OCR lost, restored line by line (marks.py); the page counts the words changed."""
+    from kehoach.ingest.marks import restore_marks_counted
+
+    def fix(line: str) -> str:
+        new, n = restore_marks_counted(line)
+        page.restored += n
+        return new
+
+    page.paragraphs = [[fix(line) for line in para] for para in page.paragraphs]
+    for t in page.tables:
+        t.cells = [(r, c, "\n".join(fix(x) for x in text.split("\n"))) for r, c, text in t.cells]
 
 
 def _cell_lines(words: list[OcrWord]) -> list[str]:

@@ -19,16 +19,28 @@ MAX_IMAGE_BYTES = 200 * 1024 * 1024
 MAX_IMAGE_PIXELS = 180_000_000
 
 
-def emit_ocr_page(builder: TextBuilder, page) -> None:
-    """Add an OcrPage's paragraphs to ``builder`` as a page (one block per line, blank between paragraphs)."""
+def emit_ocr_page(builder: TextBuilder, page, first_table: int = 0) -> int:
+    """Add an OcrPage to ``builder`` as a page: one block per line, blank between paragraphs, tables as cells.
+
+    Returns the next free table index (tables are numbered from ``first_table``).
+    """
+    from kehoach.ingest.ocr import OcrTable
+
     builder.start_page(page.number, "ocr", page.confidence)
     first = True
-    for para in page.paragraphs:
+    table = first_table
+    for item in page.items():
         if not first:
             builder.blank()
         first = False
-        for line in para:
+        if isinstance(item, OcrTable):
+            for r, c, text in item.cells:
+                builder.add(text, kind="cell", table=table, row=r, col=c)
+            table += 1
+            continue
+        for line in item:
             builder.add(line)
+    return table
 
 
 class ImageReader(Reader):
@@ -66,13 +78,17 @@ class ImageReader(Reader):
             raise DocumentLoadError(path, f"refused: {e}", "parse") from None
         builder = TextBuilder()
         warnings: list[str] = []
+        tables = 0
         for page in pages:
             if page.error:
                 warnings.append(f"page {page.number}: {page.error}")
                 builder.start_page(page.number, "ocr", None)
                 continue
-            emit_ocr_page(builder, page)
+            tables = emit_ocr_page(builder, page, tables)
         st = builder.build(InputFormat.IMAGE.value, str(path), warnings)
+        notes = {p.number: p.note for p in pages}
+        for info in st.pages:
+            info.note = notes.get(info.number)
         st.route = "ocr"
         if not st.text.strip():
             why = "; ".join(warnings) or "OCR found no text in the image"

@@ -430,6 +430,14 @@ def _has_marks_to_ocr(page) -> bool:
     return False
 
 
+def _renumber_tables(blocks) -> None:
+    """Number tables 0, 1, ... in the order their cells come (text-layer and OCR'd tables mixed)."""
+    order: dict[int, int] = {}
+    for b in blocks:
+        if b.kind == "cell" and b.table is not None:
+            b.table = order.setdefault(b.table, len(order))
+
+
 def _plumber_tables(plumber_page, first_index: int) -> list[_Table]:
     """Ruled tables of a page (two rows and two columns at least) with their cells."""
     height = float(plumber_page.height)
@@ -621,13 +629,14 @@ class PdfReader(Reader):
         builder = TextBuilder()
         methods: set[str] = set()
         encodings: set[str] = set()
+        ocr_table = tables_seen  # OCR'd tables are numbered after the text layer's, then all in page order
         for n in range(1, n_pages + 1):
             pt = pages[n]
             page_ocr = ocr_pages.get(n)
             if page_ocr is not None:
                 from kehoach.ingest.image import emit_ocr_page
 
-                emit_ocr_page(builder, page_ocr)
+                ocr_table = emit_ocr_page(builder, page_ocr, ocr_table)
                 methods.add("ocr")
                 continue
             method = "legacy" if pt.encoding else "text"
@@ -639,6 +648,8 @@ class PdfReader(Reader):
                 if pt.encoding:
                     encodings.add(pt.encoding)
         st = builder.build(InputFormat.PDF.value, str(path), warnings)
+        if ocr_table > tables_seen:
+            _renumber_tables(st.blocks)
         for info in st.pages:
             pt = pages[info.number]
             if pt.blank:
@@ -647,6 +658,9 @@ class PdfReader(Reader):
                 info.note = pt.problem
             elif pt.problem:
                 info.note = f"OCR: {pt.problem}"
+                done = ocr_pages[info.number].note if info.number in ocr_pages else None
+                if done:
+                    info.note += f"; {done}"
         st.route = "+".join(r for m, r in (("text", "pdf-text"), ("legacy", "pdf-legacy"), ("ocr", "ocr"))
                             if m in methods) or "pdf-text"
         st.encodings = sorted(encodings)

@@ -667,23 +667,40 @@ def sql(
                                          show_default=False)],
     format: FormatOption = OutputFormat.table,
     db: DbOption = DEFAULT_DB,
+    timeout: Annotated[Optional[float], typer.Option(
+        "--timeout", help="Stop the query after this many seconds (default 30; env KEHOACH_SQL_SECONDS).",
+        show_default=False)] = None,
+    memory: Annotated[Optional[str], typer.Option(
+        "--memory", help="Memory the query may use, e.g. 2GB (default 1GB; env KEHOACH_SQL_MEMORY).",
+        show_default=False)] = None,
+    max_rows: Annotated[Optional[int], typer.Option(
+        "--max-rows", help="Rows printed at most (default 100000; env KEHOACH_SQL_ROWS).",
+        show_default=False)] = None,
 ) -> None:
     """Run one read-only query over the stored tables and views.
 
     Only a single SELECT (or WITH … SELECT) is accepted; statements that write,
-    and functions that read files (read_csv, glob, …), are refused.
+    and functions that read files (read_csv, glob, …), are refused. A query runs
+    under a time, memory and row limit.
 
     Example: kehoach sql "SELECT number, title FROM documents ORDER BY issued_date_start"
     """
-    from kehoach.store import read_only_sql
+    from kehoach.store import QueryLimits, read_only_sql
 
+    try:
+        limits = QueryLimits.from_env(seconds=timeout, memory=memory, max_rows=max_rows)
+    except ValueError as e:
+        _fail(f"bad limit: {e}", "e.g. --timeout 60 --memory 2GB --max-rows 500000")
     con = _open_db(db)
     try:
         with _store_errors():
-            rows = read_only_sql(con, query)
+            rows = read_only_sql(con, query, limits)
     finally:
         con.close()
     _emit(rows, format)
+    if rows.truncated:
+        typer.echo(f"Note: only the first {limits.max_rows:,} rows are shown; more rows matched — narrow the "
+                   f"query (WHERE, LIMIT) or raise --max-rows", err=True)
 
 
 def _num(value: Any) -> str:

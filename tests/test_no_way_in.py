@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from conftest import SEED_IDS, gold_record, gold_source
 from kehoach.cli import app
-from kehoach.store import StoreError, UnsafeSQLError, connect, read_only_sql, store_record
+from kehoach.store import QueryLimits, StoreError, UnsafeSQLError, connect, read_only_sql, store_record
 
 KEHOACH = Path(__file__).resolve().parent.parent / "kehoach"
 CANARY = "CANARY-SQL-0451"
@@ -194,6 +194,60 @@ def test_sql_syntax_errors_and_bad_tables_are_store_errors(store):
         _run(db, "SELECT nope FROM documents")
 
 
+def test_sql_query_limits(store):
+    """A query too slow or too hungry is stopped with a message naming the limit; extra rows are cut off."""
+    import time
+
+    db, _ = store
+    con = connect(db, read_only=True)
+    try:
+        t = time.monotonic()
+        with pytest.raises(StoreError) as err:
+            read_only_sql(con, "SELECT count(*) FROM range(1000000000000)", QueryLimits(seconds=0.3))
+        assert time.monotonic() - t < 10
+        assert err.value.message == "query stopped after 0.3 s (the time limit)"
+        assert "--timeout" in err.value.hint and "KEHOACH_SQL_SECONDS" in err.value.hint
+    finally:
+        con.close()
+    con = connect(db, read_only=True)
+    try:
+        with pytest.raises(StoreError) as err:
+            read_only_sql(con, "SELECT string_agg(range::VARCHAR, ',') FROM range(100000000)",
+                          QueryLimits(memory=50 * 1024 * 1024))
+        assert err.value.message == "query needs more than 50.0 MB of memory (the memory limit)"
+        assert "--memory" in err.value.hint
+    finally:
+        con.close()
+    con = connect(db, read_only=True)
+    try:
+        rows = read_only_sql(con, "SELECT id FROM documents ORDER BY id", QueryLimits(max_rows=3))
+        assert len(rows) == 3 and rows.truncated
+        rows = read_only_sql(con, "SELECT id FROM documents", QueryLimits(max_rows=4))
+        assert len(rows) == 4 and not rows.truncated
+    finally:
+        con.close()
+    assert _count(db) == 4
+
+
+def test_sql_command_limits(store, monkeypatch):
+    db, _ = store
+    result = CliRunner().invoke(app, ["sql", "SELECT id FROM documents", "--db", str(db), "--max-rows", "2",
+                                      "--format", "json"])
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) == 2
+    assert result.stderr.startswith("Note: only the first 2 rows are shown; more rows matched")
+    monkeypatch.setenv("KEHOACH_SQL_SECONDS", "0.2")
+    result = CliRunner().invoke(app, ["sql", "SELECT count(*) FROM range(1000000000000)", "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: query stopped after 0.2 s (the time limit) — narrow the query")
+    result = CliRunner().invoke(app, ["sql", "SELECT 1", "--db", str(db), "--memory", "lots"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: bad limit: --memory: 'lots' is not a size")
+    monkeypatch.setenv("KEHOACH_SQL_ROWS", "0")
+    result = CliRunner().invoke(app, ["sql", "SELECT 1", "--db", str(db)])
+    assert result.exit_code == 1 and "KEHOACH_SQL_ROWS: '0' is not positive" in result.stderr
+
+
 def test_external_access_is_off_even_for_an_unlisted_reader(store, monkeypatch):
     """Second line of defence: with the guard's name list emptied, DuckDB itself refuses the file."""
     import re
@@ -237,7 +291,8 @@ REVIEWED_SQL = {
     ("store/queries.py", "_fetch"): "runs the SQL its callers pass; each caller is checked here",
     ("store/queries.py", "obligations"): "column list and WHERE fragments are constants; values are ? parameters",
     ("store/queries.py", "check_read_only_sql"): "the user's SQL, only parsed (extract_statements) by the guard",
-    ("store/queries.py", "read_only_sql"): "the user's SQL after check_read_only_sql, external access off",
+    ("store/queries.py", "read_only_sql"): "the user's SQL after check_read_only_sql, external access off; "
+                                            "memory_limit is an int formatted in",
     ("store/writer.py", "_insert"): "table and column names are module constants; values are ? parameters",
     # reviewed at the merge of the store, scale and formats work (2026-11-22)
     ("batch/distributed.py", "extract_shard"): "table names are the store's own; the shard path has ' doubled",

@@ -105,6 +105,14 @@ FAULTS = [
      "test_discover.py::test_symlink_loop_ends"),
     ("folders", "a broken link; an unlistable folder", "an error row naming it; the walk goes on",
      "test_discover.py::test_unlistable_folder_is_an_error_not_a_crash"),
+    ("sql", "a query running past `--timeout` / `KEHOACH_SQL_SECONDS` (default 30 s)", "interrupted: `Error: query "
+     "stopped after … s (the time limit) — narrow the query …, or raise the limit with --timeout …`",
+     "test_no_way_in.py::test_sql_query_limits"),
+    ("sql", "a query needing more than `--memory` / `KEHOACH_SQL_MEMORY` (default 1 GB)", "stopped: `Error: query "
+     "needs more than … of memory (the memory limit)`", "test_no_way_in.py::test_sql_query_limits"),
+    ("sql", "more rows than `--max-rows` / `KEHOACH_SQL_ROWS` (default 100,000)", "the first N printed, then "
+     "`Note: only the first N rows are shown; more rows matched …` on stderr",
+     "test_no_way_in.py::test_sql_command_limits"),
     ("sql", "file-reading function missing from the guard's list", "DuckDB refuses it (external access is off "
      "before the guard runs)", "test_no_way_in.py::test_external_access_is_off_even_for_an_unlisted_reader"),
 ]

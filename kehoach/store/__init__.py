@@ -20,6 +20,7 @@ from kehoach.store.keys import fold, number_key
 from kehoach.store.migrations import MIGRATIONS, applied_migrations, migrate, pending_migrations
 from kehoach.store.queries import (
     OBLIGATION_COLUMNS,
+    QueryLimits,
     Rows,
     check_read_only_sql,
     cites,
@@ -33,7 +34,7 @@ from kehoach.store.writer import citation_key, document_id, has_document, record
 
 __all__ = [
     "DEFAULT_DB", "MIGRATIONS", "OBLIGATION_COLUMNS", "AmbiguousError", "DatabaseNotFoundError",
-    "NotFoundError", "Rows", "SchemaOutdatedError", "StoreError", "UnsafeSQLError", "applied_migrations",
+    "NotFoundError", "QueryLimits", "Rows", "SchemaOutdatedError", "StoreError", "UnsafeSQLError", "applied_migrations",
     "check_read_only_sql", "citation_key", "cites", "connect", "date_range", "document_id", "documents",
     "fold", "has_document", "migrate", "number_key", "obligations", "pending_migrations", "read_only_sql",
     "record_ingest_error", "resolve_document", "show", "store_record",

@@ -24,6 +24,7 @@ class Rows:
 
     columns: list[str]
     rows: list[tuple] = field(default_factory=list)
+    truncated: bool = False  # more rows matched than were fetched (``QueryLimits.max_rows``)
 
     def dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row)) for row in self.rows]
@@ -407,26 +408,100 @@ def _base_tables(con, sql: str) -> list[str]:
     return names
 
 
-def read_only_sql(con, sql: str) -> Rows:
+# per-query limits of `kehoach sql`: field -> (environment variable, option)
+QUERY_LIMIT_VARS = {"seconds": ("KEHOACH_SQL_SECONDS", "--timeout"), "memory": ("KEHOACH_SQL_MEMORY", "--memory"),
+                    "max_rows": ("KEHOACH_SQL_ROWS", "--max-rows")}
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one user-written query may cost: wall time, DuckDB memory, rows returned.
+
+    A query over the limit of time or memory is stopped with a ``StoreError`` that
+    names the limit and how to raise it; rows beyond ``max_rows`` are not fetched
+    (``Rows.truncated`` says so). Defaults: 30 s, 1 GiB, 100,000 rows; each can be set
+    by its environment variable (``QUERY_LIMIT_VARS``) or `kehoach sql` option.
+    """
+
+    seconds: float = 30.0
+    memory: int = 1024 * 1024 * 1024
+    max_rows: int = 100_000
+
+    @classmethod
+    def from_env(cls, environ=None, **given) -> "QueryLimits":
+        """Defaults, overridden by the environment, overridden by ``given`` (None: not given).
+
+        Raises:
+            ValueError: a value that is not a positive number (or size, for memory), naming its source.
+        """
+        import os
+
+        from kehoach.limits import parse_size
+
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (var, option) in QUERY_LIMIT_VARS.items():
+            for source, raw in ((var, env.get(var)), (option, given.get(name))):
+                if raw is None or (isinstance(raw, str) and not raw.strip()):
+                    continue
+                try:
+                    value = parse_size(raw) if name == "memory" else (int if name == "max_rows" else float)(raw)
+                except (TypeError, ValueError) as e:
+                    raise ValueError(f"{source}: " + (str(e) if name == "memory" else f"{raw!r} is not a number")) \
+                        from None
+                if value <= 0:
+                    raise ValueError(f"{source}: {raw!r} is not positive")
+                values[name] = value
+        return cls(**values)
+
+    def how_to_raise(self, name: str) -> str:
+        var, option = QUERY_LIMIT_VARS[name]
+        return f"narrow the query (WHERE, LIMIT, fewer joins), or raise the limit with {option} or {var}"
+
+
+def read_only_sql(con, sql: str, limits: Optional[QueryLimits] = None) -> Rows:
     """Run one user-written query, refusing anything that could write or read files.
 
     Run it on a connection opened with ``connect(path, read_only=True)``; external
     access is switched off on ``con`` first (for good: DuckDB cannot switch it back on).
+    The query runs under ``limits`` (default: ``QueryLimits()``): it is interrupted
+    after ``seconds``, DuckDB may use ``memory`` bytes, and at most ``max_rows``
+    rows are fetched (``Rows.truncated`` is True when there were more).
 
     Raises:
         UnsafeSQLError: see ``check_read_only_sql``.
-        StoreError: the query fails (unknown table, type error, …).
+        StoreError: the query fails (unknown table, type error, …), runs past the time
+            limit or needs more memory than allowed.
 
     Example:
         >>> read_only_sql(con, "SELECT number, title FROM documents")  # doctest: +SKIP
     """
+    import threading
+
+    lim = limits or QueryLimits()
     # first, so that nothing the guard runs (DuckDB's parser included) reaches outside the database
     con.execute("SET enable_external_access = false")
     check_read_only_sql(con, sql)
+    con.execute(f"SET memory_limit = '{int(lim.memory)}B'")  # an int formatted in: no user text
+    timer = threading.Timer(lim.seconds, con.interrupt)
+    timer.daemon = True
+    timer.start()
     try:
-        return _fetch(con, sql)
+        cur = con.execute(sql)
+        rows = cur.fetchmany(lim.max_rows + 1)
+        truncated = len(rows) > lim.max_rows
+        return Rows([d[0] for d in cur.description], rows[:lim.max_rows], truncated=truncated)
+    except duckdb.InterruptException as e:
+        raise StoreError(f"query stopped after {lim.seconds:g} s (the time limit)", lim.how_to_raise("seconds")) from e
+    except duckdb.OutOfMemoryException as e:
+        from kehoach.limits import format_size
+
+        raise StoreError(f"query needs more than {format_size(lim.memory)} of memory (the memory limit)",
+                         lim.how_to_raise("memory")) from e
     except duckdb.PermissionException as e:
         raise UnsafeSQLError(f"the query tried to reach outside the database: {e}", _SQL_HINT) from e
     except duckdb.Error as e:
         raise StoreError(f"query failed: {e}",
                          "see the tables with `kehoach sql \"SHOW TABLES\"`") from e
+    finally:
+        timer.cancel()

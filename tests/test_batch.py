@@ -544,3 +544,40 @@ def test_dask_local_cluster_writes_shards_and_loads_them(tmp_path, pool_db, dask
     # and a re-run resumes: only the failed file is sent to the cluster again
     s2 = ingest_dask([corpus], db, dask_address, files_per_shard=2)
     assert (s2.unchanged, s2.stored, s2.failed) == (4, 0, 1)
+
+
+# ------------------------------------------------------------------ .doc files share LibreOffice calls
+
+def test_doc_files_go_to_a_worker_in_groups():
+    from kehoach.batch.run import grouped
+    from kehoach.batch.work import FileJob
+
+    names = ["a.txt", "b.doc", "c.DOC", "d.pdf", "e.rtf", "f.doc"]
+    groups = [[j.path for j in g] for g in grouped((FileJob(n, n) for n in names), size=2)]
+    assert groups == [["a.txt"], ["b.doc", "c.DOC"], ["d.pdf"], ["e.rtf", "f.doc"]]
+    assert [[j.path for j in g] for g in grouped([FileJob("x.doc", "x.doc")], size=8)] == [["x.doc"]]
+
+
+def test_a_group_of_doc_files_is_converted_in_one_libreoffice_call(tmp_path, monkeypatch):
+    from kehoach.batch.work import FileJob, process_jobs
+    from kehoach.ingest import libreoffice, systools
+
+    if not systools.find("libreoffice"):
+        pytest.skip("LibreOffice not installed (make sysdeps)")
+    docs = sorted((FIXTURES / "formats").glob("*.doc"))
+    assert len(docs) >= 2
+    calls = []
+    convert = libreoffice.convert
+
+    def counting(soffice, paths, fmt):
+        calls.append(len(paths))
+        return convert(soffice, paths, fmt)
+
+    monkeypatch.setattr(libreoffice, "convert", counting)
+    copies = []
+    for d in docs:
+        copies.append(tmp_path / d.name)
+        shutil.copy2(d, copies[-1])
+    results = process_jobs([FileJob(str(p), p.name) for p in copies])
+    assert [r.status for r in results] == ["ok"] * len(copies), [r.reason for r in results]
+    assert calls == [len(copies)]

@@ -39,15 +39,33 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Protocol
 
 from kehoach.batch.lock import IngestLock
 from kehoach.batch.store import Outcome, abs_path, file_states, record_found_errors, unchanged, write_batch
-from kehoach.batch.work import FileJob, FileResult, process_job, warm_up
+from kehoach.batch.work import GROUPED_SUFFIXES, FileJob, FileResult, process_job, process_jobs, warm_up
 from kehoach.ingest.discover import Found, discover
 
 # lookups of file state are made for this many found files at once
 LOOKUP_CHUNK = 512
+# .doc files a worker converts together (one LibreOffice call; kehoach.ingest.doc.READ_AHEAD is the most)
+READ_AHEAD_GROUP = 8
 # seconds between looks for a lookup's request for the database (Store.wanted)
 RELEASE_POLL = 0.2
 # failures kept in memory for the summary table; the database keeps them all
 MAX_FAILURES_SHOWN = 200
+
+
+def grouped(jobs: Iterable[FileJob], size: int = READ_AHEAD_GROUP) -> Iterator[list[FileJob]]:
+    """Jobs as the pool sends them: one file each, but files that need a conversion program
+    (``GROUPED_SUFFIXES``) ``size`` at a time, so a worker converts them in one call."""
+    group: list[FileJob] = []
+    for job in jobs:
+        if os.fspath(job.path).lower().endswith(GROUPED_SUFFIXES):
+            group.append(job)
+            if len(group) >= size:
+                yield group
+                group = []
+        else:
+            yield [job]
+    if group:
+        yield group
 
 
 def default_workers() -> int:
@@ -231,8 +249,9 @@ class _Run:
             with self.store.use():
                 pass  # create and migrate the database before any work
             if self.opts.workers <= 0:
-                for job in self._jobs():
-                    self._add(process_job(job))
+                for group in grouped(self._jobs()):
+                    for result in process_jobs(group, process_job):
+                        self._add(result)
             else:
                 self._run_pool()
             self._flush()
@@ -249,20 +268,20 @@ class _Run:
     def _run_pool(self) -> None:
         n = self.opts.workers
         limit = self.opts.max_in_flight or max(8, 8 * n)
-        jobs = self._jobs()
         executor = ProcessPoolExecutor(max_workers=n, mp_context=_pool_context(), initializer=warm_up)
-        pending: dict[Future, FileJob] = {}
+        pending: dict[Future, list[FileJob]] = {}
         try:
-            for job in jobs:
-                while len(pending) >= limit:
+            for group in grouped(self._jobs()):
+                while sum(len(g) for g in pending.values()) >= limit:
                     executor = self._drain(executor, pending, n)
-                pending[executor.submit(process_job, job)] = job
+                pending[executor.submit(process_jobs, group, process_job)] = group
             while pending:
                 executor = self._drain(executor, pending, n)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _drain(self, executor: ProcessPoolExecutor, pending: dict[Future, FileJob], n: int) -> ProcessPoolExecutor:
+    def _drain(self, executor: ProcessPoolExecutor, pending: dict[Future, list[FileJob]],
+               n: int) -> ProcessPoolExecutor:
         """Wait for at least one result (or the batch deadline); returns the executor to go on with."""
         now = time.monotonic()
         deadlines = []
@@ -276,11 +295,14 @@ class _Run:
         done, _ = wait(list(pending), timeout=timeout, return_when=FIRST_COMPLETED)
         broken: list[FileJob] = []
         for fut in done:
-            job = pending.pop(fut)
+            group = pending.pop(fut)
             try:
-                self._add(fut.result())
+                results = fut.result()
             except BrokenProcessPool:
-                broken.append(job)
+                broken.extend(group)
+                continue
+            for result in results:
+                self._add(result)
         if not done:
             if self.batch and (time.monotonic() - self.batch_started >= self.opts.batch_seconds
                                or self.store.wanted()):
@@ -288,7 +310,7 @@ class _Run:
             self.store.release_if_due()  # slow files must not keep lookups out
         if broken:
             # every file still in the pool is suspect: retry them one at a time
-            broken.extend(pending.values())
+            broken.extend(job for group in pending.values() for job in group)
             pending.clear()
             executor.shutdown(wait=True, cancel_futures=True)
             self._isolate(broken)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 
 @dataclass
@@ -73,6 +73,21 @@ def warm_up() -> None:
             reader_for(Path("x" + suffix))
         except Exception:  # a reader whose optional library is missing fails on its own files only
             pass
+
+
+# formats converted by starting a program (LibreOffice): a worker gets several at once, announced with
+# kehoach.ingest.read_ahead, so that one program call converts them all (~1.7 s per call saved)
+GROUPED_SUFFIXES = (".doc", ".rtf")
+
+
+def process_jobs(jobs: list[FileJob], process: Optional[Callable[[FileJob], "FileResult"]] = None) -> list[FileResult]:
+    """Process files in a row (with ``process``, default ``process_job``); the ones that need a
+    conversion are announced first, to share one call."""
+    if len(jobs) > 1:
+        from kehoach.ingest import read_ahead
+
+        read_ahead([j.path for j in jobs])
+    return [(process or process_job)(j) for j in jobs]
 
 
 def process_job(job: FileJob) -> FileResult:

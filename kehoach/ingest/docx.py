@@ -188,7 +188,8 @@ class Numbering:
 
     def __init__(self, numbering_el, styles: "_Styles") -> None:
         self._styles = styles
-        self._abstract: dict[str, dict[int, _Level]] = {}
+        self._abstract: dict[str, dict[int, _Level]] = {}  # parsed levels, filled by _levels
+        self._abstract_el: dict[str, object] = {}          # abstractNumId -> its w:abstractNum
         self._style_link: dict[str, str] = {}  # abstractNumId -> numbering style id (numStyleLink)
         self._nums: dict[str, _Num] = {}
         self._counters: dict[str, list[Optional[int]]] = {}
@@ -196,14 +197,11 @@ class Numbering:
         self._pending_start: dict[tuple[str, int], int] = {}
         if numbering_el is None:
             return
+        # a numbering part defines tens of lists with nine levels each and a document uses a few:
+        # levels are parsed when first used (_levels)
         for a in numbering_el.iter(_q("w:abstractNum")):
             aid = a.get(_q("w:abstractNumId"))
-            levels = {}
-            for lvl in a.iter(_q("w:lvl")):
-                il = lvl.get(_q("w:ilvl"))
-                if il is not None and il.isdigit():
-                    levels[int(il)] = _parse_level(lvl)
-            self._abstract[aid] = levels
+            self._abstract_el[aid] = a
             link = _val(a.find(_q("w:numStyleLink")))
             if link:
                 self._style_link[aid] = link
@@ -225,6 +223,19 @@ class Numbering:
                     num.level_overrides[int(il)] = _parse_level(lvl)
             self._nums[nid] = num
 
+    def _levels(self, aid: str) -> dict[int, _Level]:
+        levels = self._abstract.get(aid)
+        if levels is None:
+            levels = {}
+            a = self._abstract_el.get(aid)
+            if a is not None:
+                for lvl in a.iter(_q("w:lvl")):
+                    il = lvl.get(_q("w:ilvl"))
+                    if il is not None and il.isdigit():
+                        levels[int(il)] = _parse_level(lvl)
+            self._abstract[aid] = levels
+        return levels
+
     def _resolve_abstract(self, aid: str, depth: int = 0) -> str:
         # numStyleLink: the levels live in the abstractNum of the numbering style's num
         link = self._style_link.get(aid)
@@ -240,13 +251,13 @@ class Numbering:
         num = self._nums.get(num_id)
         if num is None or style_id is None:
             return 0
-        for il, lvl in self._abstract.get(self._resolve_abstract(num.abstract), {}).items():
+        for il, lvl in self._levels(self._resolve_abstract(num.abstract)).items():
             if lvl.pstyle == style_id:
                 return il
         return 0
 
     def _level(self, num: _Num, aid: str, ilvl: int) -> Optional[_Level]:
-        return num.level_overrides.get(ilvl) or self._abstract.get(aid, {}).get(ilvl)
+        return num.level_overrides.get(ilvl) or self._levels(aid).get(ilvl)
 
     def next_label(self, num_id: str, ilvl: int) -> Optional[str]:
         """Advance the list ``num_id`` at level ``ilvl`` and return the rendered label.

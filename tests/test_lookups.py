@@ -20,7 +20,7 @@ from kehoach.store import cites, connect, obligations, store_record
 from kehoach.store import agencies as ag
 from kehoach.store import optimize as lookup
 from kehoach.store.export import exported_tables
-from kehoach.store.search import K1, B, build_index, load_fts, search
+from kehoach.store.search import K1, B, build_index, fold_text, load_fts, search
 from test_crossplan import GOLD, gold_plan
 
 LATER = "004_1de52a3aaf0af248"  # stored after the lookup tables were built, in the staleness test
@@ -164,6 +164,20 @@ def test_ingest_builds_the_lookup_tables(tmp_path):
     assert result.exit_code == 0 and "lookup tables rebuilt" in result.output
 
 
+@pytest.mark.parametrize("ranks, most, expected", [
+    ([], 8, []),
+    ([5], 8, [(5, 5)]),
+    ([3, 1, 2, 2], 8, [(1, 3)]),
+    ([1, 2, 3, 7, 8, 20], 8, [(1, 3), (7, 8), (20, 20)]),
+    ([1, 2, 3, 7, 8, 20], 2, [(1, 8), (20, 20)]),
+    ([1, 3, 5, 7], 1, [(1, 7)]),
+])
+def test_rank_ranges_cover_every_rank(ranks, most, expected):
+    ranges = lookup.rank_ranges(ranks, most)
+    assert ranges == expected
+    assert all(any(a <= r <= b for a, b in ranges) for r in ranks)
+
+
 # ------------------------------------------------------------------ search postings
 
 def _extension_postings(con) -> set:
@@ -190,6 +204,10 @@ def test_search_postings_equal_the_full_text_extension(store, tmp_path):
     ours = set(con.execute("SELECT p.term, s.doc_id, p.tf, p.weight FROM search_postings p "
                            "JOIN search_texts s USING (doc_no)").fetchall())
     assert len(ours) > 1000 and ours == _extension_postings(con)
+    # search locates matches in the stored folded text: the same as folding the text in Python
+    for doc_id, folded, text in con.execute(
+            "SELECT s.doc_id, s.folded, t.text FROM search_texts s JOIN document_texts t USING (doc_id)").fetchall():
+        assert folded == fold_text(text), doc_id
     # documents are numbered in id order, so ties in score are broken by id as before
     ids = [r[0] for r in con.execute("SELECT doc_id FROM search_texts ORDER BY doc_no").fetchall()]
     assert ids == sorted(ids)

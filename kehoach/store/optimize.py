@@ -7,16 +7,21 @@ file, that no zone map can prune. ``optimize`` writes what those views return
 into tables sorted by the column a lookup selects on, so that DuckDB's zone maps
 (min/max per row group) skip everything else:
 
-- ``obligation_lookup``: the ``obligations`` view, sorted by the assignee's
-  agency (``agency_id``);
-- ``obligation_issuers``: the same rows sorted by the plan's issuer
-  (``issuer_agency_id``). A narrow (issuer, row number) table plus a fetch by
-  row number was tried first: an issuer with 1,600 rows made a 1,600-value IN
-  list, which DuckDB turns into a join over the whole wide table (250 ms); the
-  second copy costs ~0.15 GiB per 100,000 plans;
-- ``obligation_names``: each distinct (agency_id, assignee_folded,
-  assignee_normalized_folded) of those rows, so that a lookup by the words of a
-  name finds the agencies concerned without reading every assignment;
+- ``obligation_lookup``: the ``obligations`` view plus ``agency_rank`` and
+  ``issuer_rank`` (the agency's and the issuer's place in the order of the
+  registry's keys), sorted by ``agency_rank``: the agencies one name selects
+  ("Sở Nội vụ": every "sở nội vụ <place>") are neighbours, so a lookup reads
+  one or a few ranges of ranks. (Sorting by ``agency_id``, a hash, spread them
+  over the whole table; and an IN list of 5 or more ids is a join in DuckDB,
+  which reads every row group's wide columns: 0.3–0.5 s.)
+- ``obligation_issuers``: the same rows sorted by ``issuer_rank``. (A narrow
+  (issuer, row number) table with a fetch by row number was tried first: 1,600
+  row numbers in an IN list made the same join, 250 ms.) The second copy costs
+  ~0.1 GiB per 100,000 plans;
+- ``obligation_names`` (agency_id, agency_rank, assignee_folded,
+  assignee_normalized_folded, distinct) and ``obligation_issuer_ranks``
+  (issuer_agency_id, issuer_rank): the ranks a lookup reads, found without
+  reading the wide tables;
 - ``citation_lookup``: the ``citation_links`` view, sorted by cited ``key``,
   then in the order ``cites`` lists a key's rows, so that it needs no sort
   (DuckDB returns a plain scan in insertion order: ``preserve_insertion_order``
@@ -39,9 +44,10 @@ from typing import Optional
 OBLIGATION_TABLE = "obligation_lookup"
 ISSUER_TABLE = "obligation_issuers"
 NAMES_TABLE = "obligation_names"
+ISSUER_NAMES_TABLE = "obligation_issuer_ranks"
 CITATION_TABLE = "citation_lookup"
 # derived tables, left out of exports (kehoach.store.export)
-LOOKUP_TABLES = (OBLIGATION_TABLE, ISSUER_TABLE, NAMES_TABLE, CITATION_TABLE)
+LOOKUP_TABLES = (OBLIGATION_TABLE, ISSUER_TABLE, NAMES_TABLE, ISSUER_NAMES_TABLE, CITATION_TABLE)
 # the order ``queries.cites`` lists one key's rows in
 CITES_ORDER = ("citing_issued_start NULLS LAST, citing_number NULLS LAST, citing_doc_id, kind, ordinal, "
                "cited_doc_id NULLS LAST")
@@ -85,13 +91,23 @@ def optimize(con) -> dict[str, float]:
     try:
         con.execute("DELETE FROM lookup_state")
         signature = _signature(con)
-        # (INSERT … SELECT … ORDER BY stores rows in that order: DuckDB keeps insertion order)
-        con.execute(f"CREATE OR REPLACE TABLE {OBLIGATION_TABLE} AS "
-                    f"SELECT * FROM obligations ORDER BY agency_id NULLS LAST, {_ROW_ORDER}")
+        # Sorted by the agency's registry key, numbered in that order (agency_rank), so that
+        # the agencies one name selects ("Sở Nội vụ": every "sở nội vụ <place>") lie together.
+        # (INSERT … SELECT … ORDER BY stores rows in that order: DuckDB keeps insertion order.)
+        con.execute(f"""
+            CREATE OR REPLACE TABLE {OBLIGATION_TABLE} AS
+            SELECT o.*, dense_rank() OVER (ORDER BY g.key NULLS LAST, o.agency_id NULLS LAST) AS agency_rank,
+                   dense_rank() OVER (ORDER BY i.key NULLS LAST, o.issuer_agency_id NULLS LAST) AS issuer_rank
+            FROM obligations o
+            LEFT JOIN agencies g ON g.id = o.agency_id
+            LEFT JOIN agencies i ON i.id = o.issuer_agency_id
+            ORDER BY agency_rank, {_ROW_ORDER}""")
         con.execute(f"CREATE OR REPLACE TABLE {ISSUER_TABLE} AS "
-                    f"SELECT * FROM {OBLIGATION_TABLE} ORDER BY issuer_agency_id NULLS LAST, {_ROW_ORDER}")
-        con.execute(f"CREATE OR REPLACE TABLE {NAMES_TABLE} AS SELECT DISTINCT agency_id, assignee_folded, "
-                    f"assignee_normalized_folded FROM assignments ORDER BY ALL")
+                    f"SELECT * FROM {OBLIGATION_TABLE} ORDER BY issuer_rank, {_ROW_ORDER}")
+        con.execute(f"CREATE OR REPLACE TABLE {NAMES_TABLE} AS SELECT DISTINCT agency_id, agency_rank, "
+                    f"assignee_folded, assignee_normalized_folded FROM {OBLIGATION_TABLE} ORDER BY ALL")
+        con.execute(f"CREATE OR REPLACE TABLE {ISSUER_NAMES_TABLE} AS SELECT DISTINCT issuer_agency_id, "
+                    f"issuer_rank FROM {OBLIGATION_TABLE} ORDER BY ALL")
         con.execute(f"CREATE OR REPLACE TABLE {CITATION_TABLE} AS "
                     f"SELECT * FROM citation_links ORDER BY key NULLS LAST, {CITES_ORDER}")
         con.execute("INSERT INTO lookup_state VALUES (?, ?, ?)",
@@ -105,6 +121,25 @@ def optimize(con) -> dict[str, float]:
     return {**counts, "seconds": round(time.perf_counter() - t, 2)}
 
 
-def placeholders(n: int) -> str:
-    """``?, ?, …`` for an IN list of ``n`` bound values (DuckDB prunes row groups with a constant IN list)."""
-    return ", ".join(["?"] * n)
+# At most this many ranges of ranks are read as separate (pruned) scans; more are merged
+# across their smallest gaps: extra rows cost a little reading and are filtered out anyway.
+MAX_RANGES = 8
+
+
+def rank_ranges(ranks: list[int], most: int = MAX_RANGES) -> list[tuple[int, int]]:
+    """Runs of consecutive ranks, ``(first, last)`` each, merged across the smallest gaps down to ``most``.
+
+    Example:
+        >>> rank_ranges([1, 2, 3, 7, 8, 20], most=2)
+        [(1, 8), (20, 20)]
+    """
+    runs: list[list[int]] = []
+    for r in sorted(set(ranks)):
+        if runs and r == runs[-1][1] + 1:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r])
+    while len(runs) > most:
+        i = min(range(len(runs) - 1), key=lambda k: (runs[k + 1][0] - runs[k][1], k))
+        runs[i:i + 2] = [[runs[i][0], runs[i + 1][1]]]
+    return [(a, b) for a, b in runs]

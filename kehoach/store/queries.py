@@ -139,25 +139,28 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
     # the sorted copy of the view (kehoach.store.optimize) when it is up to date;
     # coordinator rows (obligation_parties) are only in the views
     fast = use_lookup and (wanted is None or "coordinate" not in wanted) and lookup.is_fresh(con)
-    prune: list[str] = []  # leading conditions on the lookup table's sort column
-    prune_params: list[Any] = []
+    source, source_params = "obligations", []  # the view, or the lookup table's rows that can match
+
+    def rows_of(table: str, column: str, ranks: list) -> tuple[str, list]:
+        # the rows of a lookup table whose (sorted) rank is one of these: one scan per range
+        # of ranks, each reading only the row groups that hold it
+        ranges = lookup.rank_ranges(ranks)
+        branches = [f"SELECT * FROM {table} WHERE {column} BETWEEN ? AND ?"] * len(ranges)
+        return ("(" + (" UNION ALL ".join(branches) or f"SELECT * FROM {table} WHERE false") + ")",
+                [v for r in ranges for v in r])
+
     if agency is not None:
         sql, p = _agency_filter(con, agency, "agency_id", ("assignee_folded", "assignee_normalized_folded"))
         where.append(sql)
         params += p
         if fast:
             # the agencies of every row the filter can keep: the registry's, and those of
-            # rows written with these words; a constant IN list lets zone maps skip the rest
-            words, null = con.execute(
-                "SELECT list(DISTINCT agency_id) FILTER (WHERE agency_id IS NOT NULL), "
-                f"coalesce(bool_or(agency_id IS NULL), false) FROM {lookup.NAMES_TABLE} "
-                "WHERE contains(' ' || coalesce(assignee_folded, '') || ' ', ?) "
-                "OR contains(' ' || coalesce(assignee_normalized_folded, '') || ' ', ?)", p[1:]).fetchone()
-            ids = sorted(set(p[0]) | set(words or []))
-            alternatives = ([f"agency_id IN ({lookup.placeholders(len(ids))})"] if ids else []) + (
-                ["agency_id IS NULL"] if null else [])
-            prune.append("(" + (" OR ".join(alternatives) or "false") + ")")
-            prune_params += ids
+            # rows written with these words; only their row groups of the lookup table are read
+            ranks = con.execute(
+                f"SELECT list(DISTINCT agency_rank) FROM {lookup.NAMES_TABLE} WHERE list_contains(?, agency_id) "
+                "OR contains(' ' || coalesce(assignee_folded, '') || ' ', ?) "
+                "OR contains(' ' || coalesce(assignee_normalized_folded, '') || ' ', ?)", p).fetchone()[0]
+            source, source_params = rows_of(lookup.OBLIGATION_TABLE, "agency_rank", ranks or [])
     if issuer is not None:
         from kehoach.store.agencies import match_agencies
 
@@ -165,8 +168,9 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
         where.append("list_contains(?, issuer_agency_id)")
         params.append(issuer_ids)
         if fast and agency is None:
-            prune.append(f"issuer_agency_id IN ({lookup.placeholders(len(issuer_ids))})" if issuer_ids else "false")
-            prune_params += issuer_ids
+            ranks = con.execute(f"SELECT list(DISTINCT issuer_rank) FROM {lookup.ISSUER_NAMES_TABLE} "
+                                "WHERE list_contains(?, issuer_agency_id)", [issuer_ids]).fetchone()[0]
+            source, source_params = rows_of(lookup.ISSUER_TABLE, "issuer_rank", ranks or [])
     if due_before is not None:
         where.append("due_start <= ?")
         params.append(_as_date(due_before, "due_before"))
@@ -181,17 +185,15 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
             raise ValueError(f"year {year!r} is out of range")
         where.append("due_start <= ? AND due_end >= ?")
         params += [date(int(year), 12, 31), date(int(year), 1, 1)]
-    view = "obligations"
-    if fast:  # the copy sorted by the column the prune condition is on
-        view = lookup.ISSUER_TABLE if issuer is not None and agency is None else lookup.OBLIGATION_TABLE
+    if fast and source == "obligations":  # no agency or issuer: the whole copy
+        source = lookup.OBLIGATION_TABLE
     if wanted is not None:
         if "coordinate" in wanted:
-            view = "obligation_parties"
+            source = "obligation_parties"
         where.append("list_contains(?, role)")
         params.append(list(wanted))
-    where = prune + where
-    params = prune_params + params
-    sql = (f"SELECT {', '.join(OBLIGATION_COLUMNS)} FROM {view}"
+    params = source_params + params
+    sql = (f"SELECT {', '.join(OBLIGATION_COLUMNS)} FROM {source} o"
            + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY due_start NULLS LAST, due_end NULLS LAST, plan_number NULLS LAST, doc_id,"
              " assignment_ordinal, task_ordinal NULLS FIRST, role, assignee")

@@ -179,6 +179,8 @@ def build_index(con) -> int:
             WHERE length(t.text) <> length(s.folded)""").fetchall()
         for doc_id, text in uneven:
             con.execute(f"UPDATE {_FTS_TABLE} SET folded = ? WHERE doc_id = ?", [fold_text(text), doc_id])
+        # a query's hits are fetched by number: an index scan, not a read of every folded text
+        con.execute(f"CREATE UNIQUE INDEX {_FTS_TABLE}_doc_no ON {_FTS_TABLE} (doc_no)")
         n = con.execute(f"SELECT count(*) FROM {_FTS_TABLE}").fetchone()[0]
         # BM25 as match_bm25 computes it: idf = ln((N - df + 0.5) / (df + 0.5) + 1),
         # document length = its number of terms, avgdl over every indexed document
@@ -277,11 +279,16 @@ def search(con, query: str, limit: int = 20) -> Rows:
     found: dict[str, tuple] = {}
     pages: dict[str, list[tuple[int, int]]] = {}
     hits: list[tuple[str, float]] = []
+    folded_of: dict[str, str] = {}
     if ranked:
         marks = ", ".join(["?"] * len(ranked))
-        ids = dict(con.execute(f"SELECT doc_no, doc_id FROM {_FTS_TABLE} WHERE doc_no IN ({marks})",
-                               [r[0] for r in ranked]).fetchall())
-        hits = [(ids[no], score) for no, score in ranked if no in ids]
+        # the folded text the index was built from (kh_fold, or fold_text where that
+        # changed the length): offsets in it are offsets in the text, no folding again here
+        indexed = {no: (doc_id, folded) for no, doc_id, folded in con.execute(
+            f"SELECT doc_no, doc_id, folded FROM {_FTS_TABLE} WHERE doc_no IN ({marks})",
+            [r[0] for r in ranked]).fetchall()}
+        hits = [(indexed[no][0], score) for no, score in ranked if no in indexed]
+        folded_of = dict(indexed.values())
         doc_ids = [h[0] for h in hits]
         marks = ", ".join(["?"] * len(doc_ids))
         texts = dict(con.execute(f"SELECT doc_id, text FROM document_texts WHERE doc_id IN ({marks})",
@@ -300,8 +307,7 @@ def search(con, query: str, limit: int = 20) -> Rows:
         if doc_id not in found:
             continue
         text, number, title, issuer, issued = found[doc_id]
-        # the same folding as kh_fold, character for character, so offsets carry over
-        phrase, span = _locate(text.translate(_FOLD), terms)
+        phrase, span = _locate(folded_of[doc_id], terms)
         page = None
         if span is not None:
             page = next((p for start, p in reversed(pages.get(doc_id, [])) if start <= span[0]), None)

@@ -421,6 +421,10 @@ def ingest(
             else:
                 os.environ[var] = value
 
+    if summary.stored or summary.replaced:
+        from kehoach.cli_crossplan import refresh_lookups
+
+        refresh_lookups(db)  # the sorted lookup tables of `obligations` and `cites` (kehoach optimize)
     typer.echo(f"stored {summary.stored} new, {summary.present} already present, {summary.failed} failed, "
                f"{summary.skipped} skipped (db: {db})")
     if summary.replaced or summary.unchanged:

@@ -191,6 +191,46 @@ def search(
           empty=f"no document contains every word of {query!r}")
 
 
+# ------------------------------------------------------------------ lookup tables
+
+@app.command()
+def optimize(db: DbOption = DEFAULT_DB) -> None:
+    """Rebuild the lookup tables that make `obligations` and `cites` fast on large stores.
+
+    They are sorted copies of the obligations and citation views (see
+    docs/schema.md); a lookup reads them while they are up to date and the views
+    otherwise, with the same rows. `kehoach ingest` rebuilds them when it stored
+    something; run this after changing the store any other way.
+
+    Example: kehoach optimize --db plans.duckdb
+    """
+    from kehoach.store import connect
+    from kehoach.store.optimize import optimize as run_optimize
+
+    with _store_errors():
+        con = connect(db)
+        try:
+            done = run_optimize(con)
+        finally:
+            con.close()
+    typer.echo(f"lookup tables rebuilt: {done['obligations']} obligation rows, {done['citations']} citation rows "
+               f"in {done['seconds']:.1f} s (db: {db})")
+
+
+def refresh_lookups(db: Path) -> None:
+    """After an ingest: rebuild the lookup tables when documents changed since they were built."""
+    from kehoach.store import connect
+    from kehoach.store.optimize import is_fresh, optimize as run_optimize
+
+    with _store_errors():
+        con = connect(db)
+        try:
+            if not is_fresh(con):
+                run_optimize(con)
+        finally:
+            con.close()
+
+
 # ------------------------------------------------------------------ events and deadlines
 
 def _window(date_from: Optional[str], date_to: Optional[str]):

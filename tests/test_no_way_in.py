@@ -307,7 +307,10 @@ REVIEWED_SQL = {
     ("store/lookups.py", "events"): "WHERE fragments are literals (column names chosen in code) with ? parameters",
     ("store/search.py", "build_index"): "the index table name and BM25 constants are module constants",
     ("store/search.py", "load_fts"): "the extension path is quoted as a SQL literal with ' doubled",
-    ("store/search.py", "search"): "one literal sub-query per term; the terms are ? parameters",
+    ("store/search.py", "search"): "one literal sub-query per term and ? lists; the terms and ids are ? parameters",
+    # reviewed with the lookup tables (issue 5, session 3)
+    ("store/optimize.py", "optimize"): "table names and sort orders are module constants",
+    ("store/queries.py", "cites"): "the source table and ORDER BY are module constants; the key is ?",
 }
 _SQL_METHODS = {"execute", "executemany", "sql", "query", "extract_statements", "from_query", "_fetch"}
 

@@ -680,6 +680,8 @@ def rebuild(con, batch: int = 500) -> int:
     try:
         con.execute("DELETE FROM agency_aliases")
         con.execute("DELETE FROM agencies")
+        # the lookup tables (kehoach.store.optimize) hold agency ids: rebuilt by the next optimize
+        con.execute("DELETE FROM lookup_state")
         ids = [r[0] for r in con.execute("SELECT id FROM documents ORDER BY id").fetchall()]
         n = 0
         for i in range(0, len(ids), batch):

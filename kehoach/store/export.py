@@ -3,8 +3,9 @@
 The files keep the store's table and column names and types (docs/schema.md),
 so DuckDB (``read_parquet``/``read_csv``/``read_json``) and pandas read them
 back, and other writers (the Dask workers of a bulk load) can produce shards
-"in the export schema". Derived search tables are left out: ``kehoach search``
-rebuilds them from ``document_texts``.
+"in the export schema". Derived tables are left out: ``kehoach search``
+rebuilds the search tables from ``document_texts``, ``kehoach optimize`` the
+lookup tables from the views.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from pathlib import Path
 import duckdb
 
 from kehoach.store.errors import StoreError
+from kehoach.store.optimize import LOOKUP_TABLES
 
 FORMATS = {"parquet": ("parquet", "(FORMAT parquet, COMPRESSION zstd)"),
            "csv": ("csv", "(FORMAT csv, HEADER true)"),
            "jsonl": ("jsonl", "(FORMAT json)")}
-# derived from document_texts by the search index build; not part of the record
-DERIVED_TABLES = ("search_texts", "search_postings")
+# derived from document_texts by the search index build, and the lookup tables
+# (kehoach.store.optimize: sorted copies of views); not part of the record
+DERIVED_TABLES = ("search_texts", "search_postings", *LOOKUP_TABLES)
 
 
 def exported_tables(con) -> list[str]:

@@ -464,6 +464,19 @@ _INGEST_FILES = (
     """,
 )
 
+_LOOKUP_STATE = (
+    # what the lookup tables (kehoach.store.optimize: sorted copies of the
+    # obligations and citation_links views) were built from; a query uses them
+    # only while this matches the documents stored, else it reads the views
+    """
+    CREATE TABLE lookup_state (
+        built_at TIMESTAMP,
+        documents BIGINT,
+        last_ingested_at TIMESTAMP
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial_schema", _INITIAL_SCHEMA),
     Migration("0002_obligations_view", _OBLIGATIONS_VIEW),
@@ -471,6 +484,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_obligations_citations_views", _OBLIGATIONS_V2),
     Migration("0005_search_support", _SEARCH_SUPPORT),
     Migration("0006_ingest_files", _INGEST_FILES),
+    Migration("0007_lookup_state", _LOOKUP_STATE),
 )
 
 
@@ -508,7 +522,7 @@ def migrate(con) -> list[str]:
     Example:
         >>> import duckdb
         >>> migrate(duckdb.connect(":memory:"))
-        ['0001_initial_schema', '0002_obligations_view', '0003_agency_registry', '0004_obligations_citations_views', '0005_search_support', '0006_ingest_files']
+        ['0001_initial_schema', '0002_obligations_view', '0003_agency_registry', '0004_obligations_citations_views', '0005_search_support', '0006_ingest_files', '0007_lookup_state']
     """
     _ensure_table(con)
     done = set(applied_migrations(con))

@@ -102,7 +102,8 @@ def _agency_filter(con, text: str, id_column: str, folded_columns: tuple[str, ..
 
 def obligations(con, agency: Optional[str] = None, due_before: date | str | None = None,
                 due_after: date | str | None = None, overdue_as_of: date | str | None = None,
-                issuer: Optional[str] = None, year: Optional[int] = None, roles=None) -> Rows:
+                issuer: Optional[str] = None, year: Optional[int] = None, roles=None, *,
+                use_lookup: bool = True) -> Rows:
     """Who must do what by when: one row per task (``obligations`` view).
 
     Args:
@@ -121,6 +122,8 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
             to keep: ``lead``, ``responsible``, ``coordinate`` (one row per
             coordinator of the task, from ``obligation_parties``), ``assignee``
             (lead or responsible), ``any``.
+        use_lookup: read the lookup tables (``kehoach.store.optimize``) when
+            they are up to date; False: always the views (same rows, slower).
 
     Returns:
         Rows with ``OBLIGATION_COLUMNS``, sorted by due date, then plan number;
@@ -129,18 +132,46 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
     Example:
         >>> obligations(con, agency="sở nội vụ", overdue_as_of="2020-08-01")  # doctest: +SKIP
     """
+    from kehoach.store import optimize as lookup
+
     wanted = _roles(roles)
     where: list[str] = []
     params: list[Any] = []
+    # the sorted copy of the view (kehoach.store.optimize) when it is up to date;
+    # coordinator rows (obligation_parties) are only in the views
+    fast = use_lookup and (wanted is None or "coordinate" not in wanted) and lookup.is_fresh(con)
+    source, source_params = "obligations", []  # the view, or the lookup table's rows that can match
+
+    def rows_of(table: str, column: str, ranks: list) -> tuple[str, list]:
+        # the rows of a lookup table whose (sorted) rank is one of these: one scan per range
+        # of ranks, each reading only the row groups that hold it
+        ranges = lookup.rank_ranges(ranks)
+        branches = [f"SELECT * FROM {table} WHERE {column} BETWEEN ? AND ?"] * len(ranges)
+        return ("(" + (" UNION ALL ".join(branches) or f"SELECT * FROM {table} WHERE false") + ")",
+                [v for r in ranges for v in r])
+
     if agency is not None:
         sql, p = _agency_filter(con, agency, "agency_id", ("assignee_folded", "assignee_normalized_folded"))
         where.append(sql)
         params += p
+        if fast:
+            # the agencies of every row the filter can keep: the registry's, and those of
+            # rows written with these words; only their row groups of the lookup table are read
+            ranks = con.execute(
+                f"SELECT list(DISTINCT agency_rank) FROM {lookup.NAMES_TABLE} WHERE list_contains(?, agency_id) "
+                "OR contains(' ' || coalesce(assignee_folded, '') || ' ', ?) "
+                "OR contains(' ' || coalesce(assignee_normalized_folded, '') || ' ', ?)", p).fetchone()[0]
+            source, source_params = rows_of(lookup.OBLIGATION_TABLE, "agency_rank", ranks or [])
     if issuer is not None:
         from kehoach.store.agencies import match_agencies
 
+        issuer_ids = match_agencies(con, issuer)
         where.append("list_contains(?, issuer_agency_id)")
-        params.append(match_agencies(con, issuer))
+        params.append(issuer_ids)
+        if fast and agency is None:
+            ranks = con.execute(f"SELECT list(DISTINCT issuer_rank) FROM {lookup.ISSUER_NAMES_TABLE} "
+                                "WHERE list_contains(?, issuer_agency_id)", [issuer_ids]).fetchone()[0]
+            source, source_params = rows_of(lookup.ISSUER_TABLE, "issuer_rank", ranks or [])
     if due_before is not None:
         where.append("due_start <= ?")
         params.append(_as_date(due_before, "due_before"))
@@ -155,13 +186,15 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
             raise ValueError(f"year {year!r} is out of range")
         where.append("due_start <= ? AND due_end >= ?")
         params += [date(int(year), 12, 31), date(int(year), 1, 1)]
-    view = "obligations"
+    if fast and source == "obligations":  # no agency or issuer: the whole copy
+        source = lookup.OBLIGATION_TABLE
     if wanted is not None:
         if "coordinate" in wanted:
-            view = "obligation_parties"
+            source = "obligation_parties"
         where.append("list_contains(?, role)")
         params.append(list(wanted))
-    sql = (f"SELECT {', '.join(OBLIGATION_COLUMNS)} FROM {view}"
+    params = source_params + params
+    sql = (f"SELECT {', '.join(OBLIGATION_COLUMNS)} FROM {source} o"
            + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY due_start NULLS LAST, due_end NULLS LAST, plan_number NULLS LAST, doc_id,"
              " assignment_ordinal, task_ordinal NULLS FIRST, role, assignee")
@@ -170,7 +203,7 @@ def obligations(con, agency: Optional[str] = None, due_before: date | str | None
 
 # ---------------------------------------------------------------- cites
 
-def cites(con, number: str) -> Rows:
+def cites(con, number: str, *, use_lookup: bool = True) -> Rows:
     """Which stored plans cite the document with this number (or ``TYPE|DATE`` key).
 
     Numbers are compared by key (case, spaces and đ/d ignored), so
@@ -182,23 +215,28 @@ def cites(con, number: str) -> Rows:
         ('legal_basis' or 'reference'), relation, cited_number, cited_date,
         cited_subject, span_start, span_end, page, then cited_key,
         cited_doc_id and cited_title (the cited plan when it is stored too).
+        ``use_lookup`` as for ``obligations``.
 
     Example:
         >>> cites(con, "04/2012/TT-BNV")  # doctest: +SKIP
     """
+    from kehoach.store import optimize as lookup
     from kehoach.store.lookups import citation_key_of
 
     key = citation_key_of(number)
     if not key or key == "|":
         raise ValueError("number is empty")
-    return _fetch(con, """
+    # The copy sorted by key (kehoach.store.optimize) reads a few row groups where the
+    # view reads all of them, and holds a key's rows in this order already: no sort.
+    fast = use_lookup and lookup.is_fresh(con)
+    return _fetch(con, f"""
         SELECT citing_number AS plan_number, citing_title AS plan_title, citing_issued_date AS plan_issued_date,
                citing_doc_id AS doc_id, kind, relation, cited_number, cited_date,
                subject AS cited_subject, span_start, span_end, page,
                key AS cited_key, cited_doc_id, cited_title
-        FROM citation_links
+        FROM {lookup.CITATION_TABLE if fast else "citation_links"}
         WHERE key = ?
-        ORDER BY citing_issued_start NULLS LAST, citing_number NULLS LAST, citing_doc_id, kind, ordinal
+        {"" if fast else "ORDER BY " + lookup.CITES_ORDER}
     """, [key])
 
 

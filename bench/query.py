@@ -19,7 +19,9 @@
 
    - obligations-by-agency: ``obligations(agency=<canonical name of a random agency>)``
    - overdue-as-of: ``obligations(issuer=<random issuing agency>, overdue_as_of=<random day>)``
-   - cites: ``cites(<key of a random stored citation>)`` (popular keys are drawn more often)
+   - cites: ``cites(<key of a random stored citation>, limit=1000)``, what `kehoach cites KEY` runs
+     (its ``--limit`` default); popular keys are drawn more often
+   - cites-all-rows: the same without a limit (a national law: tens of thousands of rows)
    - search: ``search(<random query from a list of phrases seen in the plans>, limit=20)``
 
 The figures are printed with the machine's core count; targets are p95 < 100 ms.
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 FIXTURES = ROOT / "tests" / "fixtures"
 LOCALITIES = 63
+CITES_LIMIT = 1000  # `kehoach cites --limit` default
 SEARCH_QUERIES = [
     "đối thoại", "doi thoai", "Sở Nội vụ", "khoáng sản", "hội nghị tổng kết", "bầu cử", "vật liệu nổ công nghiệp",
     "kiểm tra", "cải cách hành chính", "tiếp công dân", "Mặt trận Tổ quốc", "báo cáo kết quả", "kinh phí",
@@ -296,14 +299,17 @@ def main() -> None:
                                   [(rng.choice(agency_names),) for _ in range(runs)]),
         "overdue-as-of": (lambda name, day: obligations(con, issuer=name, overdue_as_of=day),
                           [(rng.choice(issuer_names), rng.choice(days)) for _ in range(runs)]),
-        "cites": (lambda key: cites(con, key), [(rng.choice(keys),) for _ in range(runs)]),
+        # what `kehoach cites KEY` runs (its --limit default), then the whole list of citing plans
+        "cites": (lambda key: cites(con, key, limit=CITES_LIMIT), [(rng.choice(keys),) for _ in range(runs)]),
+        "cites-all-rows": (lambda key: cites(con, key), [(rng.choice(keys),) for _ in range(runs)]),
         "search": (lambda q: search(con, q, 20), [(rng.choice(SEARCH_QUERIES),) for _ in range(runs)]),
     }
     if args.no_search:
         del cases["search"]
     sizes = {"obligations-by-agency": lambda a: len(obligations(con, agency=a[0])),
              "overdue-as-of": lambda a: len(obligations(con, issuer=a[0], overdue_as_of=a[1])),
-             "cites": lambda a: len(cites(con, a[0])), "search": lambda a: len(search(con, a[0], 20))}
+             "cites": lambda a: len(cites(con, a[0], limit=CITES_LIMIT)),
+             "cites-all-rows": lambda a: len(cites(con, a[0])), "search": lambda a: len(search(con, a[0], 20))}
     say(f"{'query':<24}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'rows (median)':>15}")
     for name, (fn, arglist) in cases.items():
         ms = timed(fn, arglist)
@@ -313,7 +319,8 @@ def main() -> None:
     if args.verify:
         slow = {"obligations-by-agency": lambda a: obligations(con, agency=a[0], use_lookup=False),
                 "overdue-as-of": lambda a: obligations(con, issuer=a[0], overdue_as_of=a[1], use_lookup=False),
-                "cites": lambda a: cites(con, a[0], use_lookup=False)}
+                "cites": lambda a: cites(con, a[0], use_lookup=False, limit=CITES_LIMIT),
+                "cites-all-rows": lambda a: cites(con, a[0], use_lookup=False)}
         for name, check in slow.items():
             fn, arglist = cases[name]
             same = sum(fn(*a).rows == check(a).rows for a in arglist)

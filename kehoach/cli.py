@@ -626,6 +626,8 @@ def cites(
                             "without a number (\"Luật|2022-11-10\").", show_default=False)] = None,
     top: Annotated[Optional[int], typer.Option(
         "--top", min=1, help="Instead: the N most-cited documents.")] = None,
+    limit: Annotated[int, typer.Option(
+        "--limit", min=0, help="Citing plans shown at most (0: all).")] = 1000,
     format: FormatOption = OutputFormat.table,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -655,7 +657,7 @@ def cites(
         _fail("the number is empty", "give the cited document's number, e.g. 04/2012/TT-BNV, or --top N")
     con = _open_db(db)
     try:
-        rows = find_cites(con, number)
+        rows = find_cites(con, number, limit=limit or None)
     except ValueError as e:
         _fail(str(e), "give the cited document's number, e.g. 04/2012/TT-BNV")
     finally:
@@ -663,6 +665,9 @@ def cites(
     _emit(rows, format, table_columns=[("plan_number", "plan"), ("plan_title", "title"), ("kind", "kind"),
                                        ("relation", "relation"), ("cited_number", "cited as")],
           empty=f"no stored plan cites {number}")
+    if rows.truncated:
+        typer.echo(f"Note: the first {limit:,} citing plans are shown; more cite {number} — "
+                   f"--limit 0 shows all of them", err=True)
 
 
 @app.command()

@@ -367,6 +367,27 @@ def test_cites_links_the_cited_plan_when_stored(con):
         assert all(r["cited_doc_id"] == (target if target != doc_id(name) else None) for r in rows)
 
 
+def test_cites_limit_keeps_the_first_rows_and_says_there_are_more(con):
+    everything = cites(con, "85/2015/QH13")
+    assert len(everything) >= 2 and not everything.truncated
+    first = cites(con, "85/2015/QH13", limit=1)
+    assert first.rows == everything.rows[:1] and first.truncated
+    exact = cites(con, "85/2015/QH13", limit=len(everything))
+    assert exact.rows == everything.rows and not exact.truncated
+    with pytest.raises(ValueError):
+        cites(con, "85/2015/QH13", limit=0)
+
+
+def test_cites_command_limit(corpus_db):
+    db = corpus_db
+    result = CliRunner().invoke(app, ["cites", "85/2015/QH13", "--db", str(db), "--limit", "1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 1
+    assert result.stderr.startswith("Note: the first 1 citing plans are shown; more cite 85/2015/QH13")
+    result = CliRunner().invoke(app, ["cites", "85/2015/QH13", "--db", str(db), "--limit", "0", "--format", "json"])
+    assert len(json.loads(result.stdout)) >= 2 and result.stderr == ""
+
+
 def test_cites_unnumbered_by_type_and_date(con):
     rows = cites(con, "Luật|2022-11-10").dicts()
     expected = [(doc_id(n), kind) for n, kind, c in gold_citations()

@@ -310,7 +310,7 @@ REVIEWED_SQL = {
     ("store/search.py", "search"): "one literal sub-query per term and ? lists; the terms and ids are ? parameters",
     # reviewed with the lookup tables (issue 5, session 3)
     ("store/optimize.py", "optimize"): "table names and sort orders are module constants",
-    ("store/queries.py", "cites"): "the source table and ORDER BY are module constants; the key is ?",
+    ("store/queries.py", "cites"): "the source table and ORDER BY are module constants; the key and limit are ?",
 }
 _SQL_METHODS = {"execute", "executemany", "sql", "query", "extract_statements", "from_query", "_fetch"}
 

@@ -179,6 +179,10 @@ class Store:
             self.con = connect(self.db, read_only=False, lock_timeout=self.lock_timeout)
             # the writer inserts small batches: one thread is faster than many fighting the workers for cores
             self.con.execute("SET threads = 1")
+            # DuckDB checkpoints whenever its WAL reaches 16 MB, and batches that checkpoint cost
+            # 10-30 ms/doc, more as the store grows (8.8 ms/doc on average over 4,000 .txt plans).
+            # With 256 MB: 3.9 ms/doc, ~45 MB more memory.
+            self.con.execute("SET checkpoint_threshold = '256MB'")
             self.opened = time.monotonic()
         try:
             yield self.con

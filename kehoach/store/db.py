@@ -55,11 +55,11 @@ def _connect_waiting(target: str, read_only: bool, lock_timeout: float | None) -
     """duckdb.connect, retried while another process holds the file lock, up to the timeout."""
     deadline = time.monotonic() + _lock_timeout(lock_timeout)
     delay = 0.02
-    asked = False
     while True:
         try:
             con = duckdb.connect(target, read_only=read_only)
-            if asked:  # served: withdraw the request (a process still waiting makes it again)
+            if target != ":memory:":
+                # the file is free: a request for it is served or stale (one still waiting makes it again)
                 try:
                     release_request_path(target).unlink()
                 except OSError:
@@ -70,7 +70,6 @@ def _connect_waiting(target: str, read_only: bool, lock_timeout: float | None) -
                 raise
             if target != ":memory:":
                 _ask_for_release(target)
-                asked = True
         time.sleep(delay)
         # `kehoach ingest` then leaves the file free for a quarter second: poll often enough to get in
         delay = min(delay * 2, 0.1)

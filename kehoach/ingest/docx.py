@@ -71,6 +71,20 @@ W_PPR, W_RPR, W_TCPR, W_TRPR = _q("w:pPr"), _q("w:rPr"), _q("w:tcPr"), _q("w:trP
 W_SDT, W_SDTCONTENT, W_CUSTOMXML = _q("w:sdt"), _q("w:sdtContent"), _q("w:customXml")
 W_TXBX = _q("w:txbxContent")
 W_VAL = _q("w:val")
+# looked up for every run and paragraph
+W_RFONTS = _q("w:rFonts")
+W_HANSI = _q("w:hAnsi")
+W_ASCII = _q("w:ascii")
+W_VANISH = _q("w:vanish")
+W_RSTYLE = _q("w:rStyle")
+W_NOBREAKHYPHEN = _q("w:noBreakHyphen")
+W_SOFTHYPHEN = _q("w:softHyphen")
+W_SYM = _q("w:sym")
+W_CHAR = _q("w:char")
+W_PSTYLE = _q("w:pStyle")
+W_NUMPR = _q("w:numPr")
+W_NUMID = _q("w:numId")
+W_ILVL = _q("w:ilvl")
 MC_ALT, MC_CHOICE, MC_FALLBACK = _q("mc:AlternateContent"), _q("mc:Choice"), _q("mc:Fallback")
 M_T, M_OMATH, M_OMATHPARA = _q("m:t"), _q("m:oMath"), _q("m:oMathPara")
 
@@ -376,10 +390,10 @@ def _font_name(rpr) -> Optional[str]:
     Vietnamese letters), else w:ascii. Theme fonts are modern Office: no legacy there."""
     if rpr is None:
         return None
-    rf = rpr.find(_q("w:rFonts"))
+    rf = rpr.find(W_RFONTS)
     if rf is None:
         return None
-    return rf.get(_q("w:hAnsi")) or rf.get(_q("w:ascii"))
+    return rf.get(W_HANSI) or rf.get(W_ASCII)
 
 
 def _on_attr(v: Optional[str]) -> bool:
@@ -497,7 +511,7 @@ class _Walker:
         ppr = p.find(W_PPR)
         out: list[str] = []
         boxes: list = []
-        style_id = _val(ppr.find(_q("w:pStyle"))) if ppr is not None else None
+        style_id = _val(ppr.find(W_PSTYLE)) if ppr is not None else None
         outer_font = self._para_font
         self._para_font = (_font_name(ppr.find(W_RPR)) if ppr is not None else None) \
             or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
@@ -524,11 +538,11 @@ class _Walker:
             self.container(box)
 
     def label(self, ppr) -> Optional[str]:
-        style_id = _val(ppr.find(_q("w:pStyle"))) if ppr is not None else None
+        style_id = _val(ppr.find(W_PSTYLE)) if ppr is not None else None
         style_id = style_id or self.styles.default_paragraph
-        numpr = ppr.find(_q("w:numPr")) if ppr is not None else None
-        num_id = _val(numpr.find(_q("w:numId"))) if numpr is not None else None
-        il = _val(numpr.find(_q("w:ilvl"))) if numpr is not None else None
+        numpr = ppr.find(W_NUMPR) if ppr is not None else None
+        num_id = _val(numpr.find(W_NUMID)) if numpr is not None else None
+        il = _val(numpr.find(W_ILVL)) if numpr is not None else None
         ilvl = int(il) if il and il.isdigit() else None
         s_num, s_ilvl = self.styles.numbering_of(style_id)
         if num_id is None:
@@ -563,12 +577,12 @@ class _Walker:
         skip_text = False
         font = None
         if rpr is not None:
-            if _on(rpr.find(_q("w:vanish"))):
+            if _on(rpr.find(W_VANISH)):
                 return  # hidden text is not part of what the reader sees
             # Footnote marks: w:footnoteReference has no digits, but a custom mark
             # typed in a FootnoteReference-styled run would glue "1" to the word
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
-            rstyle = _val(rpr.find(_q("w:rStyle")))
+            rstyle = _val(rpr.find(W_RSTYLE))
             skip_text = rstyle in self.styles.note_refs
             font = _font_name(rpr) or self.styles.font_of(rstyle)
         font = font or self._para_font
@@ -583,15 +597,15 @@ class _Walker:
                 out.append(" ")
             elif tag in _RUN_BREAKS:
                 out.append("\n")
-            elif tag == _q("w:noBreakHyphen"):
+            elif tag == W_NOBREAKHYPHEN:
                 out.append("-")
-            elif tag == _q("w:softHyphen") and enc != "vni":
+            elif tag == W_SOFTHYPHEN and enc != "vni":
                 # TCVN3 puts ư on byte 0xAD, the soft hyphen; LibreOffice writes it as
                 # w:softHyphen (024: "Ch¬ng" for Chương). fix_runs drops it where no
                 # TCVN3 decoding claims it.
                 out.append("\xad")
-            elif tag == _q("w:sym"):
-                out.append(_sym_char(c.get(_q("w:char")) or ""))
+            elif tag == W_SYM:
+                out.append(_sym_char(c.get(W_CHAR) or ""))
             elif tag in _RUN_DRAWINGS:
                 boxes.extend(_find_textboxes(c))
             elif tag == MC_ALT:

@@ -278,7 +278,7 @@ def fix_runs(pieces: Iterable[str], context: Optional[LegacyContext] = None) -> 
         if p and not p.isspace():
             groups.setdefault(getattr(p, "enc", None), []).append(i)
     out = [str(p) for p in pieces]
-    if not groups or (len(groups) == 1 and None in groups and not any(has_legacy_chars(p) for p in out)):
+    if not groups or (len(groups) == 1 and None in groups and not has_legacy_chars("".join(out))):
         return "".join(out).replace("\xad", ""), set()
     used: set[str] = set()
     decision: dict[int, Optional[str]] = {}

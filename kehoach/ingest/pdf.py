@@ -32,7 +32,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 from kehoach.ingest import legacy, systools
 from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
@@ -354,9 +354,30 @@ def _has_rulings(page) -> bool:
     import pypdfium2.raw as pdfium_c
 
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    get_type, get_bounds = pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds
-    path_kind, form_kind = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+    get_bounds, path_kind = pdfium_c.FPDFPageObj_GetBounds, pdfium_c.FPDF_PAGEOBJ_PATH
     h = v = boxes = 0
+    for obj, kind in _page_objects(page):
+        if kind != path_kind or not get_bounds(obj, left, bottom, right, top):
+            continue
+        w, ht = right.value - left.value, top.value - bottom.value
+        if ht <= 3 and w >= 10:
+            h += 1
+        elif w <= 3 and ht >= 5:
+            v += 1
+        elif w > 3 and ht > 3:
+            boxes += 1
+        if (h >= 2 and v >= 2) or boxes >= 2:
+            return True
+    return False
+
+
+def _page_objects(page, max_depth: int = 3) -> Iterator[tuple[object, int]]:
+    """(object, type) of every object drawn on a page, inside form XObjects too (nested at most
+    ``max_depth`` deep); the forms themselves are not yielded. Raw pdfium API: pypdfium2's
+    object wrappers cost ~10 ms on a page of text objects."""
+    import pypdfium2.raw as pdfium_c
+
+    get_type, form_kind = pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDF_PAGEOBJ_FORM
     # (form object or None for the page, object count, depth)
     stack = [(None, pdfium_c.FPDFPage_CountObjects(page.raw), 0)]
     while stack:
@@ -364,21 +385,10 @@ def _has_rulings(page) -> bool:
         for k in range(n):
             obj = pdfium_c.FPDFPage_GetObject(page.raw, k) if form is None else pdfium_c.FPDFFormObj_GetObject(form, k)
             kind = get_type(obj)
-            if kind == form_kind and depth < 3:
+            if kind == form_kind and depth < max_depth:
                 stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), depth + 1))
-                continue
-            if kind != path_kind or not get_bounds(obj, left, bottom, right, top):
-                continue
-            w, ht = right.value - left.value, top.value - bottom.value
-            if ht <= 3 and w >= 10:
-                h += 1
-            elif w <= 3 and ht >= 5:
-                v += 1
-            elif w > 3 and ht > 3:
-                boxes += 1
-            if (h >= 2 and v >= 2) or boxes >= 2:
-                return True
-    return False
+            else:
+                yield obj, kind
 
 
 def _image_coverage(page) -> float:
@@ -413,20 +423,13 @@ def _has_marks_to_ocr(page) -> bool:
     import pypdfium2.raw as pdfium_c
 
     paths = 0
-    stack = [(None, pdfium_c.FPDFPage_CountObjects(page.raw), 0)]
-    while stack:
-        form, n, depth = stack.pop()
-        for k in range(n):
-            obj = pdfium_c.FPDFPage_GetObject(page.raw, k) if form is None else pdfium_c.FPDFFormObj_GetObject(form, k)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+    for _, kind in _page_objects(page):
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            paths += 1
+            if paths >= OUTLINED_TEXT_MIN_PATHS:
                 return True
-            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 3:
-                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), depth + 1))
-            elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-                paths += 1
-                if paths >= OUTLINED_TEXT_MIN_PATHS:
-                    return True
     return False
 
 

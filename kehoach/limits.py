@@ -84,7 +84,12 @@ def format_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _positive(value: str | int | float, kind: type) -> int | float:
+def positive_number(value: str | int | float, kind: type) -> int | float:
+    """``kind(value)`` when it is a positive number.
+
+    Raises:
+        ValueError: not a number (of that kind), or not positive.
+    """
     try:
         n = kind(value)
     except (TypeError, ValueError):
@@ -128,7 +133,7 @@ class Limits:
         if name == "max_size":
             return parse_size(raw if isinstance(raw, (str, int)) else int(raw))
         kind = {f.name: f.type for f in fields(Limits)}[name]
-        return _positive(raw, float if kind in ("float", float) else int)
+        return positive_number(raw, float if kind in ("float", float) else int)
 
     def override(self, **values) -> "Limits":
         """A copy with the given limits changed; ``None`` values are ignored (option not given).

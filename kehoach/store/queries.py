@@ -483,7 +483,7 @@ class QueryLimits:
         """
         import os
 
-        from kehoach.limits import parse_size
+        from kehoach.limits import parse_size, positive_number
 
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -492,13 +492,10 @@ class QueryLimits:
                 if raw is None or (isinstance(raw, str) and not raw.strip()):
                     continue
                 try:
-                    value = parse_size(raw) if name == "memory" else (int if name == "max_rows" else float)(raw)
-                except (TypeError, ValueError) as e:
-                    raise ValueError(f"{source}: " + (str(e) if name == "memory" else f"{raw!r} is not a number")) \
-                        from None
-                if value <= 0:
-                    raise ValueError(f"{source}: {raw!r} is not positive")
-                values[name] = value
+                    values[name] = parse_size(raw) if name == "memory" else \
+                        positive_number(raw, int if name == "max_rows" else float)
+                except ValueError as e:
+                    raise ValueError(f"{source}: {e}") from None
         return cls(**values)
 
     def how_to_raise(self, name: str) -> str:

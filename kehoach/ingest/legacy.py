@@ -273,6 +273,14 @@ def fix_runs(pieces: Iterable[str], context: Optional[LegacyContext] = None) -> 
     across runs ("sô" + "ûa") still becomes one letter.
     """
     pieces = list(pieces)
+    if not any(getattr(p, "enc", None) for p in pieces):
+        # no legacy font (nearly every paragraph): Unicode Vietnamese text needs no judging, and
+        # settles the font-less runs of this document as Unicode (what the loop below concludes too)
+        joined = "".join(pieces)
+        if is_unicode_vietnamese(joined):
+            if context is not None:
+                context.last[None] = None
+            return joined.replace("\xad", ""), set()
     groups: dict[Optional[str], list[int]] = {}
     for i, p in enumerate(pieces):
         if p and not p.isspace():

@@ -167,7 +167,8 @@ def render() -> str:
             "`HYPOTHESIS_PROFILE=ci`: 300).", "", "| test | property |", "|---|---|"]
     for name, fn in inspect.getmembers(test_robustness, inspect.isfunction):
         if name.startswith("test_") and fn.__module__ == test_robustness.__name__:
-            out.append(f"| `{name}` | {_cell(inspect.getdoc(fn).splitlines()[0])} |")
+            summary = " ".join(inspect.getdoc(fn).split("\n\n")[0].split())  # the first paragraph
+            out.append(f"| `{name}` | {_cell(summary)} |")
     out += ["", END]
     return "\n".join(out)
 

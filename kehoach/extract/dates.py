@@ -64,17 +64,16 @@ _DIGIT = re.compile(r"\d")
 _BEFORE, _AFTER, _GAP = 60, 40, 120
 
 
+# a cluster: digits with fewer than _GAP characters from one to the next
+_CLUSTER = re.compile(r"\d(?:\D{0,%d}\d)*" % (_GAP - 2))
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     """(start, end) ranges of ``text`` that can hold a date: [] when it has no digit at all."""
-    out: list[list[int]] = []
-    for m in _DIGIT.finditer(text):
-        i = m.start()
-        if out and i - out[-1][1] < _GAP:
-            out[-1][1] = i
-        else:
-            out.append([i, i])
     n = len(text)
-    return [(max(0, a - _BEFORE), min(n, b + 1 + _AFTER)) for a, b in out]
+    return [(max(0, m.start() - _BEFORE), min(n, m.end() + _AFTER)) for m in _CLUSTER.finditer(text)]
+
+
 _RANGE_SEP = re.compile(r"^\s*(?:-|–|—|đến|tới|~)\s*(?:ngày\s*)?$", re.IGNORECASE)
 
 
@@ -135,11 +134,31 @@ def find_dates(text: str, default_year: Optional[int] = None) -> list[DateHit]:
     return _find(text, default_year, _windows(text))
 
 
-def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]]) -> list[DateHit]:
+# What each pattern cannot match without (checked on the lower-cased window before the pattern runs;
+# the patterns are case-insensitive, so lower() keeps every text they match).
+_TIME_HINT = re.compile(r"\d[ \t]*(?:giờ|h|g|:)")
+_NUM_HINT = re.compile(r"\d[ \t]*[/.\-][ \t]*\d")
+
+
+def _gates(w: str) -> dict[str, bool]:
+    thang, ngay = "tháng" in w, "ngày" in w
+    word = ngay and thang and "năm" in w
+    num = _NUM_HINT.search(w) is not None
+    timed = _TIME_HINT.search(w) is not None
+    return {"word_time": word and timed, "word": word, "num_time": num and timed, "num": num,
+            "word_noyear": ngay and thang, "num_noyear": ngay and "/" in w, "month": thang,
+            "quarter": "quý" in w, "half": thang and ("đầu" in w or "cuối" in w)}
+
+
+def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]],
+          gated: bool = True) -> list[DateHit]:
     hits: list[DateHit] = []
     taken: list[tuple[int, int]] = []
+    gates = [_gates(text[lo:hi].lower()) if gated else None for lo, hi in windows]
     for name, rx in _PATTERNS:
-        for lo, hi in windows:
+        for (lo, hi), gate in zip(windows, gates):
+            if gate is not None and not gate[name]:
+                continue
             for m in rx.finditer(text, lo, hi):
                 h = _hit(name, m, default_year)
                 if h is None:

@@ -27,10 +27,11 @@ def _level_rx() -> re.Pattern:
 
 
 def is_mostly_upper(s: str) -> bool:
-    letters = [c for c in s if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8
+    letters = "".join(filter(str.isalpha, s))
+    return bool(letters) and sum(map(str.isupper, letters)) / len(letters) > 0.8
 
 
+@lru_cache(maxsize=8192)  # agencies and titles repeat within and across documents
 def display_case(s: str) -> str:
     """Put a name written in capitals back in usual case; other text is returned as is.
 
@@ -76,6 +77,7 @@ def clean(s: Optional[str]) -> str:
     return s.strip()
 
 
+@lru_cache(maxsize=8192)
 def normalized(name: Optional[str]) -> Optional[str]:
     """Display name with abbreviations written out (UBND -> Ủy ban nhân dân)."""
     if not name:

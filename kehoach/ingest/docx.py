@@ -362,6 +362,10 @@ class _Styles:
                 il = _val(numpr.find(_q("w:ilvl")))
                 self._num[sid] = (nid, int(il) if il and il.isdigit() else None)
 
+    def fonts(self) -> list[str]:
+        """Every font the styles set, the document default included."""
+        return list(self._font.values()) + ([self.default_font] if self.default_font else [])
+
     def font_of(self, style_id: Optional[str]) -> Optional[str]:
         """The font a (paragraph or character) style sets, following basedOn; None if none does."""
         seen: set[str] = set()
@@ -401,6 +405,16 @@ def _font_name(rpr) -> Optional[str]:
     return rf.get(W_HANSI) or rf.get(W_ASCII)
 
 
+def _has_legacy_font(body, styles: "_Styles") -> bool:
+    """Whether any font the body or its styles name is a legacy (TCVN3/VNI) one; most documents have none,
+    and then no run needs its font looked up."""
+    names = set(styles.fonts())
+    for rf in body.iter(W_RFONTS):
+        names.add(rf.get(W_HANSI))
+        names.add(rf.get(W_ASCII))
+    return any(legacy.font_encoding(n) for n in names if n)
+
+
 def _on_attr(v: Optional[str]) -> bool:
     return v is not None and v.lower() in ("1", "true", "on")
 
@@ -437,8 +451,9 @@ def _find_textboxes(el) -> Iterator:
 
 
 class _Walker:
-    def __init__(self, builder: TextBuilder, styles: _Styles, numbering: Numbering) -> None:
+    def __init__(self, builder: TextBuilder, styles: _Styles, numbering: Numbering, legacy_fonts: bool = True) -> None:
         self.b = builder
+        self.legacy_fonts = legacy_fonts  # False: no run's font is legacy, so fonts are not looked up
         self.styles = styles
         self.numbering = numbering
         self.cells: list[_Cell] = []
@@ -518,8 +533,9 @@ class _Walker:
         boxes: list = []
         style_id = _val(ppr.find(W_PSTYLE)) if ppr is not None else None
         outer_font = self._para_font
-        self._para_font = (_font_name(ppr.find(W_RPR)) if ppr is not None else None) \
-            or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
+        if self.legacy_fonts:
+            self._para_font = (_font_name(ppr.find(W_RPR)) if ppr is not None else None) \
+                or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
         self.inline(p, out, boxes)
         self._para_font = outer_font
         text, encs = legacy.fix_runs(out, self.legacy_context)
@@ -589,9 +605,13 @@ class _Walker:
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
             rstyle = _val(rpr.find(W_RSTYLE))
             skip_text = rstyle in self.styles.note_refs
-            font = _font_name(rpr) or self.styles.font_of(rstyle)
-        font = font or self._para_font
-        enc = legacy.font_encoding(font)
+            if self.legacy_fonts:
+                font = _font_name(rpr) or self.styles.font_of(rstyle)
+        if self.legacy_fonts:
+            font = font or self._para_font
+            enc, upper = legacy.font_encoding(font), legacy.font_is_upper(font)
+        else:
+            enc, upper = None, False
         out: list[str] = []
         for c in r:
             tag = c.tag
@@ -619,7 +639,7 @@ class _Walker:
                     self.run(branch, out, boxes)
             # w:instrText (field codes), w:delText, note references: not text
         if out:
-            runs.append(legacy.Run("".join(out), enc, legacy.font_is_upper(font)))
+            runs.append(legacy.Run("".join(out), enc, upper))
 
 
 def _sym_char(code: str) -> str:
@@ -853,7 +873,7 @@ class DocxReader(Reader):
         styles = _Styles(styles_el)
         numbering = Numbering(numbering_el, styles)
         builder = TextBuilder()
-        walker = _Walker(builder, styles, numbering)
+        walker = _Walker(builder, styles, numbering, _has_legacy_font(body, styles))
         walker.container(body)
         st = builder.build(InputFormat.DOCX.value, str(path), walker.warnings)
         st.route = "docx"

@@ -356,11 +356,12 @@ def ingest(
                              "default 200MB).")] = None,
     max_pages: Annotated[Optional[int], typer.Option(
         metavar="N", help="Skip (and log) documents with more pages (env KEHOACH_MAX_PAGES; default 1000).")] = None,
-    optimize: Annotated[bool, typer.Option(
+    optimize: Annotated[Optional[bool], typer.Option(
         "--optimize/--no-optimize",
         help="Rebuild the lookup tables of `obligations` and `cites` at the end (~35 s at 100,000 plans). "
-             "When loading in many runs, pass --no-optimize and run `kehoach optimize` after the last; "
-             "until then lookups read the plain views (same rows, slower).")] = True,
+             "Default: when the store has under 20,000 plans, or 5% or more of them are new; otherwise "
+             "it says so and lookups read the plain views (same rows, slower) until `kehoach optimize`. "
+             "When loading in many runs, pass --no-optimize and run `kehoach optimize` after the last.")] = None,
 ) -> None:
     """Read, extract and store documents in the database.
 
@@ -426,12 +427,17 @@ def ingest(
             else:
                 os.environ[var] = value
 
-    if optimize and (summary.stored or summary.replaced):
+    if optimize is not False and (summary.stored or summary.replaced):
         from kehoach.cli_crossplan import refresh_lookups
 
-        if not quiet:
-            typer.echo("updating the lookup tables (kehoach optimize) …", err=True)
-        refresh_lookups(db)  # the sorted lookup tables of `obligations` and `cites` (kehoach optimize)
+        def announce() -> None:
+            if not quiet:
+                typer.echo("updating the lookup tables (kehoach optimize) …", err=True)
+
+        # the sorted lookup tables of `obligations` and `cites` (kehoach optimize)
+        said = refresh_lookups(db, always=optimize is True, on_rebuild=announce)
+        if said and not quiet:
+            typer.echo(said, err=True)
     typer.echo(f"stored {summary.stored} new, {summary.present} already present, {summary.failed} failed, "
                f"{summary.skipped} skipped (db: {db})")
     if summary.replaced or summary.unchanged:

@@ -21,7 +21,7 @@ from kehoach.store import agencies as ag
 from kehoach.store import optimize as lookup
 from kehoach.store.export import exported_tables
 from kehoach.store.search import K1, B, build_index, fold_text, load_fts, search
-from test_crossplan import GOLD, gold_plan
+from test_crossplan import GOLD, gold_plan, source_file
 
 LATER = "004_1de52a3aaf0af248"  # stored after the lookup tables were built, in the staleness test
 
@@ -169,6 +169,57 @@ def test_ingest_builds_the_lookup_tables(tmp_path):
     con.close()
     result = CliRunner().invoke(app, ["optimize", "--db", str(db)])
     assert result.exit_code == 0 and "lookup tables rebuilt" in result.output
+
+
+def test_ingest_leaves_a_large_store_a_few_plans_behind(tmp_path, monkeypatch):
+    """A large store only a few plans behind is not rebuilt after each ingest (~35 s at 100,000 plans):
+    the ingest says so, lookups read the views; --optimize rebuilds anyway."""
+    db = tmp_path / "big.duckdb"
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(source_file(LATER), first)
+    shutil.copy(source_file(next(n for n in GOLD if n != LATER)), second)
+    monkeypatch.setattr(lookup, "AUTO_REBUILD_PLANS", 0)  # every store counts as large
+    monkeypatch.setattr(lookup, "AUTO_REBUILD_SHARE", 0.9)  # 1 new plan of 2 is "a few"
+
+    def ingest(folder, *options):
+        result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db), "--workers", "0", *options])
+        assert result.exit_code == 0, result.output
+        con = connect(db, read_only=True)
+        fresh = lookup.is_fresh(con)
+        con.close()
+        return result.output, fresh
+
+    output, fresh = ingest(first)
+    assert fresh and "lookup tables rebuilt" in output  # never built: built now, whatever the size
+    output, fresh = ingest(second)
+    assert not fresh and "lookup tables not rebuilt: 1 of 2 plans are new" in output
+    assert "kehoach optimize" in output
+    con = connect(db, read_only=True)
+    assert lookup.behind(con) == (2, 1)
+    con.close()
+    monkeypatch.setattr(lookup, "AUTO_REBUILD_SHARE", 0.5)  # now 1 new plan of 2 is enough
+    assert lookup.worth_rebuilding(2, 1) and not lookup.worth_rebuilding(100, 1)
+    assert lookup.worth_rebuilding(100, None)  # never built, or marked stale
+
+
+def test_ingest_optimize_flag_rebuilds_a_store_a_few_plans_behind(tmp_path, monkeypatch):
+    db = tmp_path / "big.duckdb"
+    folders = []
+    for k, name in enumerate([LATER, next(n for n in GOLD if n != LATER)]):
+        folders.append(tmp_path / str(k))
+        folders[-1].mkdir()
+        shutil.copy(source_file(name), folders[-1])
+    monkeypatch.setattr(lookup, "AUTO_REBUILD_PLANS", 0)
+    monkeypatch.setattr(lookup, "AUTO_REBUILD_SHARE", 0.9)
+    for folder, options, fresh in ((folders[0], [], True), (folders[1], ["--optimize"], True)):
+        result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db), "--workers", "0", *options])
+        assert result.exit_code == 0, result.output
+        assert "lookup tables rebuilt" in result.output
+        con = connect(db, read_only=True)
+        assert lookup.is_fresh(con) is fresh
+        con.close()
 
 
 @pytest.mark.parametrize("ranks, most, expected", [

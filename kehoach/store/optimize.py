@@ -30,8 +30,8 @@ into tables sorted by the column a lookup selects on, so that DuckDB's zone maps
 They are derived data, like the search index: ``lookup_state`` records the
 documents they were built from, and a query uses them only while that still
 matches the store (``is_fresh``); otherwise it reads the views, with the same
-result. ``kehoach ingest`` rebuilds them when it stored something and
-``kehoach optimize`` does it on demand; a change of agency links
+result. ``kehoach ingest`` rebuilds them when it stored something and the rebuild is
+cheap or overdue (``worth_rebuilding``), and ``kehoach optimize`` does it on demand; a change of agency links
 (``agencies.rebuild``) marks them stale.
 """
 
@@ -66,6 +66,30 @@ def is_fresh(con) -> bool:
         "SELECT s.documents = d.n AND s.last_ingested_at IS NOT DISTINCT FROM d.last "
         "FROM lookup_state s, (SELECT count(*) AS n, max(ingested_at) AS last FROM documents) d").fetchone()
     return bool(row and row[0])
+
+
+# ``kehoach ingest`` rebuilds the lookup tables by itself when the rebuild is cheap (a store of fewer
+# plans than this: ~0.35 ms a plan, so a few seconds) or when at least this share of the plans is new
+# since the last build; otherwise it says so, and lookups read the views until ``kehoach optimize``.
+AUTO_REBUILD_PLANS = 20_000
+AUTO_REBUILD_SHARE = 0.05
+
+
+def behind(con) -> tuple[int, Optional[int]]:
+    """(plans stored, plans stored or replaced since the lookup tables were built; None: never built
+    or marked stale)."""
+    total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    state = con.execute("SELECT last_ingested_at FROM lookup_state").fetchone()
+    if state is None:
+        return total, None
+    if state[0] is None:
+        return total, total
+    return total, con.execute("SELECT count(*) FROM documents WHERE ingested_at > ?", [state[0]]).fetchone()[0]
+
+
+def worth_rebuilding(total: int, new: Optional[int]) -> bool:
+    """Whether an ingest that left the lookup tables stale should rebuild them now (see AUTO_REBUILD_*)."""
+    return new is None or total < AUTO_REBUILD_PLANS or new >= AUTO_REBUILD_SHARE * total
 
 
 def mark_stale(con) -> None:

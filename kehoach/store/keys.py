@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Dashes seen in số ký hiệu typed in Word ("453–KL/TU"); they mean "-".
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
@@ -25,6 +26,7 @@ def _strip_marks(text: str) -> str:
     return stripped.replace("đ", "d").replace("Đ", "D")
 
 
+@lru_cache(maxsize=65536)  # agency and assignee names repeat across a batch's documents
 def fold(text: str | None) -> str | None:
     """Fold a name for accent- and case-insensitive word matching.
 

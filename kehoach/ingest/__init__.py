@@ -108,8 +108,7 @@ def read_document(path: str | Path, limits: "Limits | None" = None) -> SourceTex
         try:
             size = p.stat().st_size
         except OSError as e:
-            raise DocumentLoadError(p, f"cannot open: {e.strerror or e}", "open",
-                                    hint="check that the file is readable") from None
+            raise DocumentLoadError.cannot_open(p, e, hint="check that the file is readable") from None
         lim.check_size(p, size)
         try:
             st = reader_for(p).read(p)

@@ -32,6 +32,30 @@ class DocumentLoadError(Exception):
         self.hint = hint
         super().__init__(f"{self.path}: {reason}")
 
+    @classmethod
+    def cannot_open(cls, path: str | Path, e: OSError, hint: str | None = None) -> "DocumentLoadError":
+        """The error for a file the system will not let us read (stage "open")."""
+        return cls(path, f"cannot open: {e.strerror or e}", "open", hint)
+
+
+def read_file(path: Path, head: Optional[int] = None) -> bytes:
+    """The file's bytes, or its first ``head`` bytes.
+
+    Raises:
+        DocumentLoadError: "cannot open: …" (stage "open") or "empty file" (stage "read").
+    """
+    try:
+        if head is None:
+            data = path.read_bytes()
+        else:
+            with path.open("rb") as fh:
+                data = fh.read(head)
+    except OSError as e:
+        raise DocumentLoadError.cannot_open(path, e) from None
+    if not data:
+        raise DocumentLoadError(path, "empty file", "read")
+    return data
+
 
 @dataclass
 class Block:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from kehoach.ingest import legacy, libreoffice, systools
-from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
+from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText, read_file
 from kehoach.ingest.text import source_from_text
 
 # files converted per LibreOffice call when more .doc files are known to follow
@@ -109,13 +109,7 @@ def _release(path: Path) -> None:
 
 def _sniff(path: Path) -> str:
     """"ole2", "zip", "rtf", "html" or "other" from the first bytes."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(2048)
-    except OSError as e:
-        raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
-    if not head:
-        raise DocumentLoadError(path, "empty file", "read")
+    head = read_file(path, 2048)
     if head.startswith(_OLE2_MAGIC):
         return "ole2"
     if head.startswith(b"PK\x03\x04"):

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from kehoach.ingest import legacy
-from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
+from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText, read_file
 from kehoach.ingest.builder import TextBuilder
 
 # Limits against hostile packages. python-docx reads every part into memory, and
@@ -862,12 +862,7 @@ class DocxReader(Reader):
                 (stage "parse").
         """
         path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
-        if not data:
-            raise DocumentLoadError(path, "empty file", "read")
+        data = read_file(path)
         with _check_package(data, path) as zf:
             body, styles_el, numbering_el = _load(zf, path)
         styles = _Styles(styles_el)

@@ -187,7 +187,7 @@ class HtmlReader(Reader):
                                               f"(limit {MAX_HTML_BYTES // 2**20} MB)", "read")
             data = path.read_bytes()
         except OSError as e:
-            raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
+            raise DocumentLoadError.cannot_open(path, e) from None
         if not data.strip():
             raise DocumentLoadError(path, "empty file", "read")
         if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

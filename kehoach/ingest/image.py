@@ -63,7 +63,7 @@ class ImageReader(Reader):
         try:
             size = path.stat().st_size
         except OSError as e:
-            raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
+            raise DocumentLoadError.cannot_open(path, e) from None
         if size == 0:
             raise DocumentLoadError(path, "empty file", "read")
         if size > MAX_IMAGE_BYTES:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Union
 
 from kehoach.ingest import legacy, systools
-from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
+from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText, read_file
 from kehoach.ingest.builder import TextBuilder
 from kehoach.ingest.vietnamese import TextStats, text_stats
 
@@ -475,13 +475,7 @@ def _open_pdf(path: Path):
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1024)
-    except OSError as e:
-        raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
-    if not head:
-        raise DocumentLoadError(path, "empty file", "read")
+    head = read_file(path, 1024)
     if b"%PDF-" not in head:
         raise DocumentLoadError(path, "not a PDF file (no %PDF header)", "parse")
     try:
@@ -491,10 +485,7 @@ def _open_pdf(path: Path):
     # pdfium's error code is process-wide state that some failures do not set
     # (an empty page tree leaves the code of the previous failure), so the
     # file itself confirms the diagnosis
-    try:
-        encrypted = b"/Encrypt" in path.read_bytes()
-    except OSError as e:
-        raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
+    encrypted = b"/Encrypt" in read_file(path)
     if encrypted:
         if code == pdfium_c.FPDF_ERR_SECURITY:
             raise DocumentLoadError(path, "unsupported PDF security handler", "parse")

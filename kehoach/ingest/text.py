@@ -96,7 +96,7 @@ class TextReader(Reader):
                                                        f"(limit {limits.max_chars:,} characters)", limits)
             data = path.read_bytes()
         except OSError as e:
-            raise DocumentLoadError(path, f"cannot open: {e.strerror or e}", "open") from None
+            raise DocumentLoadError.cannot_open(path, e) from None
         if not data.strip():
             raise DocumentLoadError(path, "empty file", "read")
         text, enc = decode_bytes(data, path)

@@ -87,6 +87,7 @@ W_SOFTHYPHEN = _q("w:softHyphen")
 W_SYM = _q("w:sym")
 W_CHAR = _q("w:char")
 W_PSTYLE = _q("w:pStyle")
+W_STYLE, W_STYLEID, W_TYPE, W_DEFAULT = _q("w:style"), _q("w:styleId"), _q("w:type"), _q("w:default")
 W_NUMPR = _q("w:numPr")
 W_NUMID = _q("w:numId")
 W_ILVL = _q("w:ilvl")
@@ -325,46 +326,66 @@ class Numbering:
 
 
 class _Styles:
-    """Paragraph styles: names, numbering (numPr) and basedOn chains."""
+    """Paragraph and character styles: names, fonts, numbering (numPr) and basedOn chains.
+
+    A styles part defines a few hundred styles (Word's latent ones included) and a document uses a
+    handful: each style is read the first time it is asked for.
+    """
 
     def __init__(self, styles_el) -> None:
-        self.names: dict[str, str] = {}
-        self._num: dict[str, tuple[Optional[str], Optional[int]]] = {}
-        self._based: dict[str, str] = {}
+        self._el: dict[str, object] = {}  # styleId -> its w:style
+        self._info: dict[str, tuple[str, Optional[str], Optional[str], Optional[tuple]]] = {}
+        self._num_cache: dict[Optional[str], tuple[Optional[str], Optional[int]]] = {}  # asked per paragraph
         self.default_paragraph: Optional[str] = None
-        self.note_refs: set[str] = {"FootnoteReference", "EndnoteReference"}
-        self._font: dict[str, str] = {}
         self.default_font: Optional[str] = None
+        self._styles_el = styles_el
         if styles_el is None:
             return
         dflt = styles_el.find(f"{_q('w:docDefaults')}/{_q('w:rPrDefault')}/{W_RPR}")
         self.default_font = _font_name(dflt)
-        for s in styles_el.iter(_q("w:style")):
-            sid = s.get(_q("w:styleId"))
+        for s in styles_el.iter(W_STYLE):
+            sid = s.get(W_STYLEID)
             if sid is None:
                 continue
-            name = _val(s.find(_q("w:name"))) or sid
-            self.names[sid] = name
-            if name.lower() in ("footnote reference", "endnote reference"):
-                self.note_refs.add(sid)
-            if s.get(_q("w:type")) == "paragraph" and _on_attr(s.get(_q("w:default"))):
+            self._el[sid] = s  # a repeated id: the last definition counts
+            if s.get(W_TYPE) == "paragraph" and _on_attr(s.get(W_DEFAULT)):
                 self.default_paragraph = sid
-            based = _val(s.find(_q("w:basedOn")))
-            if based:
-                self._based[sid] = based
-            font = _font_name(s.find(W_RPR))
-            if font:
-                self._font[sid] = font
+
+    def _style(self, sid: str) -> Optional[tuple[str, Optional[str], Optional[str], Optional[tuple]]]:
+        """(name, basedOn, font, (numId, ilvl) or None) of style ``sid``; None when undefined."""
+        info = self._info.get(sid)
+        if info is None:
+            s = self._el.get(sid)
+            if s is None:
+                return None
             ppr = s.find(W_PPR)
-            numpr = ppr.find(_q("w:numPr")) if ppr is not None else None
+            numpr = ppr.find(W_NUMPR) if ppr is not None else None
+            num = None
             if numpr is not None:
-                nid = _val(numpr.find(_q("w:numId")))
-                il = _val(numpr.find(_q("w:ilvl")))
-                self._num[sid] = (nid, int(il) if il and il.isdigit() else None)
+                il = _val(numpr.find(W_ILVL))
+                num = (_val(numpr.find(W_NUMID)), int(il) if il and il.isdigit() else None)
+            info = self._info[sid] = (_val(s.find(_q("w:name"))) or sid, _val(s.find(_q("w:basedOn"))) or None,
+                                      _font_name(s.find(W_RPR)), num)
+        return info
+
+    def name_of(self, sid: Optional[str]) -> Optional[str]:
+        info = self._style(sid) if sid else None
+        return info[0] if info else None
+
+    def is_note_ref(self, sid: Optional[str]) -> bool:
+        """A footnote/endnote reference character style (its runs hold the note's mark, not text)."""
+        if sid in ("FootnoteReference", "EndnoteReference"):
+            return True
+        name = self.name_of(sid)
+        return name is not None and name.lower() in ("footnote reference", "endnote reference")
 
     def fonts(self) -> list[str]:
-        """Every font the styles set, the document default included."""
-        return list(self._font.values()) + ([self.default_font] if self.default_font else [])
+        """Every font the styles name, the document default included."""
+        out = [self.default_font] if self.default_font else []
+        if self._styles_el is not None:
+            for rf in self._styles_el.iter(W_RFONTS):
+                out += [f for f in (rf.get(W_HANSI), rf.get(W_ASCII)) if f]
+        return out
 
     def font_of(self, style_id: Optional[str]) -> Optional[str]:
         """The font a (paragraph or character) style sets, following basedOn; None if none does."""
@@ -372,25 +393,37 @@ class _Styles:
         sid = style_id
         while sid and sid not in seen:
             seen.add(sid)
-            if sid in self._font:
-                return self._font[sid]
-            sid = self._based.get(sid)
+            info = self._style(sid)
+            if info is None:
+                return None
+            if info[2]:
+                return info[2]
+            sid = info[1]
         return None
 
     def numbering_of(self, style_id: Optional[str]) -> tuple[Optional[str], Optional[int]]:
         """(numId, ilvl) a style gives its paragraphs, following basedOn; each may be None."""
+        found = self._num_cache.get(style_id)
+        if found is None:
+            found = self._num_cache[style_id] = self._numbering_of(style_id)
+        return found
+
+    def _numbering_of(self, style_id: Optional[str]) -> tuple[Optional[str], Optional[int]]:
         num_id: Optional[str] = None
         ilvl: Optional[int] = None
         seen: set[str] = set()
         sid = style_id
         while sid and sid not in seen:
             seen.add(sid)
-            nid, il = self._num.get(sid, (None, None))
+            info = self._style(sid)
+            if info is None:
+                break
+            nid, il = info[3] or (None, None)
             if num_id is None and nid is not None:
                 num_id = nid
             if ilvl is None and il is not None:
                 ilvl = il
-            sid = self._based.get(sid)
+            sid = info[1]
         return num_id, ilvl
 
 
@@ -540,7 +573,7 @@ class _Walker:
         self._para_font = outer_font
         text, encs = legacy.fix_runs(out, self.legacy_context)
         self.legacy |= encs
-        label = self.label(ppr)
+        label = self.label(ppr, style_id)
         lead = text.lstrip(" \t")
         if _PUA_BULLET.match(lead):
             text = _PUA_BULLET.sub("- ", lead, count=1)
@@ -552,14 +585,13 @@ class _Walker:
                 # an empty numbered paragraph still shows its number (the STT
                 # column of an assignment table in 012); an empty bullet shows nothing
                 text = label
-        style = self.styles.names.get(style_id or "") if style_id else None
+        style = self.styles.name_of(style_id)
         if text.strip():
             self.emit(text, style)
         for box in boxes:
             self.container(box)
 
-    def label(self, ppr) -> Optional[str]:
-        style_id = _val(ppr.find(W_PSTYLE)) if ppr is not None else None
+    def label(self, ppr, style_id: Optional[str]) -> Optional[str]:
         style_id = style_id or self.styles.default_paragraph
         numpr = ppr.find(W_NUMPR) if ppr is not None else None
         num_id = _val(numpr.find(W_NUMID)) if numpr is not None else None
@@ -604,7 +636,7 @@ class _Walker:
             # typed in a FootnoteReference-styled run would glue "1" to the word
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
             rstyle = _val(rpr.find(W_RSTYLE))
-            skip_text = rstyle in self.styles.note_refs
+            skip_text = rstyle is not None and self.styles.is_note_ref(rstyle)
             if self.legacy_fonts:
                 font = _font_name(rpr) or self.styles.font_of(rstyle)
         if self.legacy_fonts:
@@ -639,7 +671,8 @@ class _Walker:
                     self.run(branch, out, boxes)
             # w:instrText (field codes), w:delText, note references: not text
         if out:
-            runs.append(legacy.Run("".join(out), enc, upper))
+            text = "".join(out)
+            runs.append(legacy.Run(text, enc, upper) if enc or upper else text)
 
 
 def _sym_char(code: str) -> str:

@@ -555,6 +555,13 @@ LEGAL_BASIS_CASES = [
                   "second is dropped as a duplicate: 'Luật Mặt trận Tổ quốc Việt Nam' is lost (gold 035 has both)"),
         id="035-two-unnumbered-laws",
     ),
+    pytest.param(
+        q("049", "Thực hiện Nghị định số 180/2026/NĐ-CP ngày 21/5/2026 của Chính phủ quy định về dịch vụ hấp thụ và "
+                 "lưu giữ các-bon của rừng (gửi kèm theo). Chủ tịch Ủy ban nhân dân tỉnh giao:"),
+        [cite("thuc_hien", "Nghị định", "180/2026/NĐ-CP", "2026-05-21", issuer="Chính phủ",
+              subject="quy định về dịch vụ hấp thụ và lưu giữ các-bon của rừng")],
+        id="049-sentence-end-and-attachment-note",
+    ),
 ]
 
 
@@ -602,11 +609,20 @@ def test_legal_bases_named_laws_with_numbers():
             [("Quyết định", "1050/QĐ-SCT")],
             id="013-own-number-is-not-a-reference",
         ),
+        pytest.param(
+            q("048", "2. Giao Sở Nông nghiệp và Môi trường chủ trì, phối hợp với các cơ quan, đơn vị, địa phương xây "
+                     "dựng dự thảo Kế hoạch thực hiện Chương trình hành động số 104-CTr/Tu của Ủy ban nhân dân tỉnh, "
+                     "bảo đảm đúng quy định của pháp luật"),
+            None,
+            [("Chương trình hành động", "104-CTr/Tu", "Ủy ban nhân dân tỉnh")],
+            id="048-issuer-ends-at-comma",
+        ),
     ],
 )
 def test_references(text, own_number, expected):
     got = citations.references(lines_of(text), own_number)
-    assert [(c.doc_type, c.number) for c in got] == expected
+    assert [(c.doc_type, c.number, c.issuer)[:len(e)] for c, e in zip(got, expected)] == expected
+    assert len(got) == len(expected)
 
 
 @pytest.mark.parametrize(
@@ -928,6 +944,42 @@ CLOSING_052 = q("052", """Nơi nhận: TM. ỦY BAN NHÂN DÂN
 - Lưu: VT, TH (Thắng), KT (Long).""")
 
 
+# layout text, the signature column beside the recipients: a position alone between two recipient lines
+CLOSING_047 = q("047", """Nơi nhận: KT. GIÁM ĐỐC
+- Như trên;
+- UBND tỉnh (b/c);
+PHÓ GIÁM ĐỐC
+- UBND các xã, phường (p/h);
+- Lãnh đạo Sở;
+- Lưu: VT, QLĐĐ, CCMT, KS.
+
+Phạm Năng Chung""")
+
+# "T/M" with a slash and no dot; the title glued after "(t/h);"
+CLOSING_050 = q("050", """Nơi nhận: T/M BAN THƯỜNG VỤ
+- Như trên (t/h); PHÓ BÍ THƯ
+- Thường trực Tỉnh ủy (để b/c);
+- Thường trực Đảng ủy (để b/c);
+- Lãnh đạo Văn phòng UBND tỉnh;
+- Lãnh đạo Văn phòng Đảng ủy;
+- Lưu Văn phòng Đảng ủy.
+
+Nguyễn Hữu Long""")
+
+# the signer's name glued after a recipient that runs over three lines
+CLOSING_051 = q("051", """Nơi nhận: TM. ỦY BAN NHÂN DÂN
+- UBND tỉnh Lào Cai (B/c); CHỦ TỊCH
+- Sở Công Thương;
+- TT Đảng uỷ, HĐND;
+- Lãnh đạo UBND phường;
+- Ủy ban MTTQ Việt Nam phường;
+- Các phòng: Kinh tế, Hạ tầng; Văn hóa - Xã hội
+(đăng tải trên cổng thông tin điện tử phường);
+- Trung tâm Dịch vụ tổng hợp phường (đăng tải
+thông báo này trên các phương tiện thông tin truyền
+thông của địa phương); Nguyễn Xuân Nhẫn
+- Lưu: VT, KTHT.""")
+
 def closing_of(raw: str) -> tuple[list[closing.RecipientItem], closing.SignerInfo | None]:
     a = anatomy_of(raw)
     recipients = closing.recipients(a)
@@ -957,18 +1009,25 @@ RECIPIENT_CASES = [
         "Giám đốc Sở (để báo cáo và phê duyệt)",
         "Văn phòng Sở (Bố trí kinh phí, phương tiện Phục vụ Đoàn kiểm tra)",
         "Thành viên Đoàn (để thực hiện)", "Các đơn vị được kiểm tra (để phối hợp)",
-    ], marks=bug("layout text: the signature column is read as recipients ('T/M. ĐOÀN KIỂM TRA' becomes a "
-                 "recipient, 'TRƯỞNG ĐOÀN' is joined into 'Văn phòng Sở (…)'); gold 013 has the four lines"),
+    ],
         id="013-layout"),
     pytest.param(CLOSING_052, [
         "Như Điều 3", "TT. Tỉnh uỷ, HĐND tỉnh", "Chủ tịch và các PCT UBND tỉnh",
         "Các sở, ban, ngành thuộc UBND tỉnh", "Các cơ quan TW đóng trên địa bàn tỉnh", "Liên minh HTX tỉnh",
         "Trung tâm XTĐT, TM&DL tỉnh", "UBND các xã, phường", "Hiệp hội Doanh nghiệp tỉnh",
         "Báo và PT, TH tỉnh; Cổng TTĐT tỉnh", "Lãnh đạo VPUBND tỉnh",
-    ], marks=bug("layout text: signature lines are read into recipients ('TM. ỦY BAN NHÂN DÂN', "
-                 "'Như Điều 3; KT. CHỦ TỊCH', '…; PHÓ CHỦ TỊCH', '…; Nguyễn Thế Phước'); gold 052 has the "
-                 "eleven recipient lines alone"),
+    ],
         id="052-layout"),
+    pytest.param(CLOSING_047, ["Như trên", "UBND tỉnh (b/c)", "UBND các xã, phường (p/h)", "Lãnh đạo Sở"],
+                 id="047-layout"),
+    pytest.param(CLOSING_050, ["Như trên (t/h)", "Thường trực Tỉnh ủy (để b/c)", "Thường trực Đảng ủy (để b/c)",
+                               "Lãnh đạo Văn phòng UBND tỉnh", "Lãnh đạo Văn phòng Đảng ủy"], id="050-layout"),
+    pytest.param(CLOSING_051, [
+        "UBND tỉnh Lào Cai (B/c)", "Sở Công Thương", "TT Đảng uỷ, HĐND", "Lãnh đạo UBND phường",
+        "Ủy ban MTTQ Việt Nam phường",
+        "Các phòng: Kinh tế, Hạ tầng; Văn hóa - Xã hội (đăng tải trên cổng thông tin điện tử phường)",
+        "Trung tâm Dịch vụ tổng hợp phường (đăng tải thông báo này trên các phương tiện thông tin truyền thông "
+        "của địa phương)"], id="051-layout"),
 ]
 
 
@@ -984,9 +1043,6 @@ def test_recipients_leave_out_the_archive_line(raw):
     assert recipients and not any(re.match(r"(?i)lưu\b", r.name) for r in recipients)
 
 
-POSITION_CASE = ("the position line is lower-cased after its first word: 'PHÓ CHỦ TỊCH' -> 'Phó chủ tịch'; the "
-                 "gold records write 'Phó Chủ tịch' (like the spec's 'Chủ tịch')")
-
 SIGNER_CASES = [
     ("001", CLOSING_001, "name", "Nguyễn Văn Đức"),
     ("001", CLOSING_001, "position", "Chủ tịch"),
@@ -995,29 +1051,30 @@ SIGNER_CASES = [
     ("002", CLOSING_002, "name", "Trần Nam Đức"),
     ("002", CLOSING_002, "authority", "TM"),
     ("002", CLOSING_002, "on_behalf_of", "Ban Thường trực"),
-    pytest.param("002", CLOSING_002, "position", "Phó Chủ tịch", marks=bug(POSITION_CASE)),
+    pytest.param("002", CLOSING_002, "position", "Phó Chủ tịch"),
     ("004", CLOSING_004, "name", "Nguyễn Tuấn Thanh"),
     ("004", CLOSING_004, "authority", "KT"),
     ("004", CLOSING_004, "on_behalf_of", "Chủ tịch"),
-    pytest.param("004", CLOSING_004, "position", "Phó Chủ tịch", marks=bug(POSITION_CASE)),
+    pytest.param("004", CLOSING_004, "position", "Phó Chủ tịch"),
     ("010", CLOSING_010, "name", "Nguyễn Thành Sinh"),
-    pytest.param("010", CLOSING_010, "authority", "KT",
-                 marks=bug("'TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH': the first authority line wins; the signer signs "
-                           "KT. for the Chủ tịch (gold 010: authority KT, on_behalf_of 'Chủ tịch')")),
-    pytest.param("010", CLOSING_010, "on_behalf_of", "Chủ tịch",
-                 marks=bug("'TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH' gives on_behalf_of 'Ủy ban nhân dân' "
-                           "(gold 010: 'Chủ tịch')")),
-    pytest.param("010", CLOSING_010, "position", "Phó Chủ tịch", marks=bug(POSITION_CASE)),
-    pytest.param("013", CLOSING_013, "name", "Hoàng Văn Thuân",
-                 marks=bug("layout text 'Nơi nhận: T/M. ĐOÀN KIỂM TRA … TRƯỞNG ĐOÀN … Hoàng Văn Thuân / PHÓ GIÁM ĐỐC': "
-                           "the signer comes out as position 'Phó giám đốc' without a name ('T/M.' with a slash "
-                           "is not read as TM, and the name stands above the position); gold 013: Hoàng Văn "
-                           "Thuân, Trưởng đoàn, TM, Đoàn kiểm tra")),
-    pytest.param("013", CLOSING_013, "authority", "TM", marks=bug("'T/M.' is not read as TM (see 013 name)")),
-    pytest.param("052", CLOSING_052, "name", "Nguyễn Thế Phước",
-                 marks=bug("layout text: the signature block shares lines with the recipients and no signer is "
-                           "found; gold 052: Nguyễn Thế Phước, Phó Chủ tịch, KT, Chủ tịch")),
-    pytest.param("052", CLOSING_052, "authority", "KT", marks=bug("see 052 name")),
+    pytest.param("010", CLOSING_010, "authority", "KT"),
+    pytest.param("010", CLOSING_010, "on_behalf_of", "Chủ tịch"),
+    pytest.param("010", CLOSING_010, "position", "Phó Chủ tịch"),
+    pytest.param("013", CLOSING_013, "name", "Hoàng Văn Thuân"),
+    pytest.param("013", CLOSING_013, "authority", "TM"),
+    pytest.param("052", CLOSING_052, "name", "Nguyễn Thế Phước"),
+    pytest.param("052", CLOSING_052, "authority", "KT"),
+    ("052", CLOSING_052, "position", "Phó Chủ tịch"),
+    ("047", CLOSING_047, "name", "Phạm Năng Chung"),
+    ("047", CLOSING_047, "authority", "KT"),
+    ("047", CLOSING_047, "on_behalf_of", "Giám đốc"),
+    ("047", CLOSING_047, "position", "Phó Giám đốc"),
+    ("050", CLOSING_050, "name", "Nguyễn Hữu Long"),
+    ("050", CLOSING_050, "authority", "TM"),
+    ("050", CLOSING_050, "position", "Phó Bí thư"),
+    ("051", CLOSING_051, "name", "Nguyễn Xuân Nhẫn"),
+    ("051", CLOSING_051, "position", "Chủ tịch"),
+    ("051", CLOSING_051, "on_behalf_of", "Ủy ban nhân dân"),
 ]
 
 

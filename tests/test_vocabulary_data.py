@@ -265,3 +265,17 @@ def test_motto_is_not_an_issuer(motto):
 @pytest.mark.parametrize("level", CASING["locality_levels"])
 def test_locality_levels_are_lower_case(level):
     assert level == level.lower()
+
+
+@pytest.mark.parametrize("example", SIGNATURE["authority_examples"])
+def test_authority_example_is_read(example):
+    """A slashed prefix ("T/M BAN THƯỜNG VỤ") is an authority line like "TM. BAN THƯỜNG VỤ"."""
+    a = structure.analyse(source_from_text(example + "\nCHỦ TỊCH\nNguyễn Văn An").text)
+    signer = closing.signer(a, [])
+    assert signer is not None and signer.authority in ("KT", "TM", "TL", "TUQ")
+    assert signer.name == "Nguyễn Văn An"
+
+
+@pytest.mark.parametrize("example", SIGNATURE["deputy_examples"], ids=lambda e: e["upper"])
+def test_deputy_example_is_cased(example):
+    assert closing.position_case(example["upper"]) == example["display"]

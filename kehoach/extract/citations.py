@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import find_dates
@@ -56,7 +57,12 @@ def citation_key(number: Optional[str], doc_type: Optional[str], date: Optional[
 
 
 def _split_segments(text: str) -> list[tuple[int, int]]:
-    """Split at ';' outside parentheses and quotes."""
+    """Split at ';' outside parentheses and quotes, and where a sentence ends.
+
+    A sentence ends at ". " before a capital after ")" or a word in lower case
+    ("… (gửi kèm theo). Chủ tịch Ủy ban nhân dân tỉnh có ý kiến chỉ đạo như sau", 048);
+    "TP. Hồ Chí Minh" does not end one.
+    """
     out, depth, quote, start = [], 0, False, 0
     for i, ch in enumerate(text):
         if ch in "(":
@@ -68,8 +74,65 @@ def _split_segments(text: str) -> list[tuple[int, int]]:
         elif ch == ";" and depth == 0 and not quote:
             out.append((start, i))
             start = i + 1
+        elif ch == "." and depth == 0 and not quote and _sentence_end(text, i):
+            out.append((start, i))
+            start = i + 1
     out.append((start, len(text)))
     return out
+
+
+_LOWER_WORD_END = re.compile(r"(?:\)|(?<!\S)[a-zà-ỹđ]{2,})$")
+
+
+def _sentence_end(text: str, i: int) -> bool:
+    nxt = text[i + 1:i + 3]
+    if len(nxt) < 2 or nxt[0] != " " or not nxt[1].isupper():
+        return False
+    return bool(_LOWER_WORD_END.search(text[max(0, i - 12):i]))
+
+
+@lru_cache(maxsize=None)
+def _attachment_rx() -> re.Pattern:
+    notes = genre()["attachment_notes"]["phrases"]
+    alt = "|".join(re.escape(p) for p in sorted(notes, key=len, reverse=True))
+    return re.compile(r"\s*\(\s*(?:" + alt + r")\s*\)?\s*$", re.IGNORECASE)
+
+
+def _tidy(part: Optional[str]) -> Optional[str]:
+    """An issuer or subject without a trailing "(gửi kèm theo)" note or an unclosed bracket."""
+    if not part:
+        return part
+    part = _attachment_rx().sub("", part)
+    depth, cut = 0, None
+    for i, ch in enumerate(part):
+        if ch == "(":
+            if depth == 0:
+                cut = i
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+    if depth and cut is not None:
+        part = part[:cut]  # "Tỉnh ủy Lào Cai (gửi kèm" cut before its bracket closed
+    return clean(part) or None
+
+
+def _issuer_end(issuer: str) -> str:
+    """An issuer ends before ", " and a word in lower case that is not a locality level.
+
+    "Ủy ban nhân dân tỉnh, bảo đảm đúng quy định" (048) -> "Ủy ban nhân dân tỉnh";
+    "UBND các xã, phường" stays whole.
+    """
+    for m in re.finditer(r",\s+(\w+(?:\s\w+)?)", issuer):
+        word = m.group(1)
+        if word[:1].islower() and not _locality_rx().match(word):
+            return issuer[:m.start()]
+    return issuer
+
+
+@lru_cache(maxsize=None)
+def _locality_rx() -> re.Pattern:
+    levels = genre()["locality_levels"]["phrases"]
+    return re.compile(r"^(?:" + "|".join(re.escape(x) for x in sorted(levels, key=len, reverse=True)) + r")(?!\w)")
 
 
 def _relation_of(line_text: str) -> Optional[str]:
@@ -141,9 +204,10 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
         subject = re.sub(r"^(?:về việc\s+)", "việc ", subject, flags=re.IGNORECASE)
         subject = re.sub(r"^(?:về|V/v)\s+", "", subject, flags=re.IGNORECASE)
         subject = clean(subject.rstrip(" ,.;")) or None
+    subject = _tidy(subject)
     if issuer:
         # "Tỉnh uỷ Lào Cai ngày 27/12/2025" when the date follows the issuer
-        issuer = clean(re.split(r"\s+ngày\b", issuer)[0]) or None
+        issuer = _tidy(_issuer_end(re.split(r"\s+ngày\b", issuer)[0]))
         if date is None:
             dh2 = find_dates(r)
             if dh2 and dh2[0].start < 80:
@@ -224,10 +288,7 @@ def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
             continue
         for m in rx.finditer(t):
             # the segment runs to the next ';' or sentence end or next cited type
-            end = len(t)
-            stop = re.search(r"[;]|\.\s|\)", t[m.end():])
-            if stop:
-                end = m.end() + stop.start()
+            end = _reference_end(t, m.end())
             c = _parse_at(t, m.start(), ln.start, end)
             if c is None or not c.number:
                 continue
@@ -237,3 +298,26 @@ def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
             seen.add(k)
             out.append(c)
     return out
+
+
+def _reference_end(t: str, pos: int) -> int:
+    """Where a reference that starts before ``pos`` ends: ";", ". ", or a ")" closing a bracket opened before it.
+
+    A bracket opened inside the reference is kept whole: "… của Tỉnh ủy Lào Cai (gửi kèm theo)"
+    is not cut to "… (gửi kèm theo".
+    """
+    depth = 0
+    for m in _REF_STOP.finditer(t, pos):
+        ch = m.group()
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return m.start()
+            depth -= 1
+        else:
+            return m.start()
+    return len(t)
+
+
+_REF_STOP = re.compile(r"[;()]|\.(?=\s)")

@@ -35,8 +35,6 @@ def _auth_inside_rx() -> re.Pattern:
     return re.compile(r"\s(?=(?:" + _auth_alt() + r")(?:\s*[.:]\s*|\s+)\S)")
 
 
-
-
 @dataclass
 class RecipientItem:
     name: str
@@ -139,22 +137,17 @@ def _split_row(ln: Line, raw: str, start: int) -> tuple[Optional[Line], Optional
     return Line(idx=ln.idx, start=start, end=ln.end, text=raw.replace("\n", " "), body_start=start), None
 
 
-def closing_rows(a: Anatomy) -> list[tuple[Line, Optional[Line], Optional[Line]]]:
+Row = tuple[Line, Optional[Line], Optional[Line]]
+
+
+def closing_rows(a: Anatomy) -> list[Row]:
     """Lines from "Nơi nhận" on, each as (line, recipient part, signature part).
 
     The "Nơi nhận:" label is cut off the first line; what follows it on that
     line is a recipient, or the signature block's first line ("Nơi nhận: KT.
-    GIÁM ĐỐC") when the two columns were flattened into one.
+    GIÁM ĐỐC") when the two columns were flattened into one. ``recipients`` and
+    ``signer`` both read them: compute them once and pass them to both.
     """
-    cached = getattr(a, "_closing_rows", None)
-    if cached is not None:
-        return cached
-    rows = _closing_rows(a)
-    a._closing_rows = rows  # recipients() and signer() both read them
-    return rows
-
-
-def _closing_rows(a: Anatomy) -> list[tuple[Line, Optional[Line], Optional[Line]]]:
     lines = a.lines
     start = next((ln.idx for ln in lines if is_noi_nhan(ln)), None)
     if start is None:
@@ -163,7 +156,7 @@ def _closing_rows(a: Anatomy) -> list[tuple[Line, Optional[Line], Optional[Line]
     label = _NOI_NHAN_LABEL.match(first.text)
     inline_start = first.start + (label.end() if label else 0)
     inline = first.text[inline_start - first.start:]
-    rows: list[tuple[Line, Optional[Line], Optional[Line]]] = []
+    rows: list[Row] = []
     if inline.strip():
         if _signature_piece(inline) or (is_mostly_upper(inline) and len(inline.split()) <= 8
                                         and inline.strip()[-1] not in ";,."):
@@ -182,20 +175,16 @@ def _closing_rows(a: Anatomy) -> list[tuple[Line, Optional[Line], Optional[Line]
     return rows
 
 
-def recipients(a: Anatomy) -> list[RecipientItem]:
-    rows = closing_rows(a)
+def recipients(a: Anatomy, rows: Optional[list[Row]] = None) -> list[RecipientItem]:
+    """The "Nơi nhận" list; ``rows``: ``closing_rows(a)`` when already computed."""
+    rows = closing_rows(a) if rows is None else rows
     if not rows:
         return []
     out: list[RecipientItem] = []
-    pending: list[tuple[str, int, int]] = []
+    first_rec = rows[0][1]  # what follows the "Nơi nhận:" label on its own line
+    pending: list[tuple[str, int, int]] = [] if first_rec is None else [(first_rec.text, first_rec.start, first_rec.end)]
     after_signature = False
-    first_row = True
-    for ln, rec, sig in rows:
-        if first_row:
-            first_row = False
-            if rec is not None:
-                pending.append((rec.text, rec.start, rec.end))
-            continue
+    for ln, rec, _ in rows[1:]:
         if _ARCHIVE.match(ln.text):
             break
         if rec is None:
@@ -239,14 +228,14 @@ def _looks_like_name(text: str) -> bool:
     return all(w[:1].isupper() for w in words) and not is_position(t) and not _auth_rx().match(t)
 
 
-def signer(a: Anatomy, recipient_items: list[RecipientItem]) -> Optional[SignerInfo]:
+def signer(a: Anatomy, recipient_items: list[RecipientItem], rows: Optional[list[Row]] = None) -> Optional[SignerInfo]:
     lines = a.lines
     if not lines:
         return None
     taken = {(r.start, r.end) for r in recipient_items}
     body_end = a.body[-1].idx if a.body else 0
     # the signature stands beside or after "Nơi nhận"; annexes and forms may follow it
-    rows = closing_rows(a)
+    rows = closing_rows(a) if rows is None else rows
     nn = rows[0][0].idx if rows else None
     lo, hi = (max(0, nn - 12), nn + 25 + len(recipient_items)) if nn is not None else (len(lines) - 30, len(lines))
     # a row that holds a recipient and a piece of the signature column gives only the piece

@@ -104,8 +104,9 @@ def body_component(doc: Doc) -> Doc:
 def closing_component(doc: Doc) -> Doc:
     st = _state(doc)
     a = st["anatomy"]
-    st["recipients"] = closing.recipients(a)
-    st["signer"] = closing.signer(a, st["recipients"])
+    rows = closing.closing_rows(a)
+    st["recipients"] = closing.recipients(a, rows)
+    st["signer"] = closing.signer(a, st["recipients"], rows)
     return doc
 
 

@@ -43,7 +43,7 @@ from kehoach.ingest import legacy
 from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText, read_file
 from kehoach.ingest.builder import TextBuilder
 
-# Limits against hostile packages. python-docx reads every part into memory, and
+# Limits against hostile packages. Each part parsed is read into memory whole, and
 # zipfile stops at the size an entry declares (a lie ends in a CRC error), so the
 # declared sizes bound what is read.
 MAX_DOCUMENT_XML_BYTES = 200 * 1024 * 1024

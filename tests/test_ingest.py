@@ -327,6 +327,20 @@ def test_docx_numbering_restored(tmp_path):
     assert_well_formed(st)
 
 
+def test_docx_properties_found_where_a_writer_put_them_out_of_order(tmp_path):
+    """Paragraph and run properties stand first by the schema; a bookmark written before them
+    (out of order) does not lose the numbering, the style or the hidden-text switch."""
+    body = ('<w:p><w:bookmarkStart w:id="0" w:name="a"/><w:pPr><w:pStyle w:val="Dieu"/></w:pPr>'
+            + r("Phạm vi") + '</w:p>'
+            + '<w:p><w:bookmarkStart w:id="1" w:name="b"/><w:pPr><w:numPr><w:ilvl w:val="1"/>'
+            '<w:numId w:val="2"/></w:numPr></w:pPr>' + r("Thời gian") + '</w:p>'
+            + '<w:p>' + r("giao ") + '<w:r><w:lastRenderedPageBreak/><w:rPr><w:vanish/></w:rPr>'
+            '<w:t>BÍ MẬT </w:t></w:r>' + r("Sở Xây dựng") + '</w:p>')
+    st = DocxReader().read(make_docx(tmp_path / "o.docx", body, NUMBERING, STYLES))
+    assert lines_of(st) == ["Điều 1. Phạm vi", "1.1. Thời gian", "giao Sở Xây dựng"]
+    assert [b.style for b in st.blocks][:1] == ["Dieu"]
+
+
 def test_docx_lists_sharing_an_abstract_continue(tmp_path):
     # Word continues a list across w:num instances of one abstractNum unless one restarts it
     numbering = NUMBERING + '<w:num w:numId="6"><w:abstractNumId w:val="1"/></w:num>'

@@ -31,7 +31,7 @@ from kehoach.extract import dates, extract_record
 from kehoach.extract.dates import find_dates
 from kehoach.ingest import DocumentLoadError, SourceText, read_document
 from kehoach.ingest.base import Block, PageInfo
-from kehoach.ingest.normalize import normalize_line
+from kehoach.ingest.normalize import LINE_STEPS, normalize_line, normalize_text
 from kehoach.ingest.text import decode_bytes, source_from_text
 from kehoach.schema import PlanRecord
 from kehoach.schema.record import Item
@@ -359,6 +359,14 @@ def test_normalized_text_is_well_formed(raw):
         assert text[b.start:b.end] == text[b.start:b.end].strip()
     for line in text.split("\n"):
         assert line == normalize_line(line) or not line
+
+
+@given(raw=st.one_of(any_text, word_soup(), st.sampled_from(real_lines()).map(lambda s: s.replace(" ", "  ", 1)),
+                    st.text(alphabet=" \t\u00a0\u200b\u3000\r*_[ab\u1ea1\n", max_size=12)))
+def test_normalize_line_shortcut_gives_what_the_steps_give(raw):
+    """``normalize_line`` skips the steps for a line that none of them would change but NFC; on any
+    line it gives what running every line step gives."""
+    assert normalize_line(raw) == normalize_text(raw, LINE_STEPS).strip()
 
 
 def _flip(data: bytes, rnd: random.Random, n: int) -> bytes:

@@ -89,6 +89,7 @@ W_CHAR = _q("w:char")
 W_PSTYLE = _q("w:pStyle")
 W_STYLE, W_STYLEID, W_TYPE, W_DEFAULT = _q("w:style"), _q("w:styleId"), _q("w:type"), _q("w:default")
 W_NUMPR = _q("w:numPr")
+W_GRIDBEFORE, W_GRIDSPAN, W_VMERGE = _q("w:gridBefore"), _q("w:gridSpan"), _q("w:vMerge")
 W_NUMID = _q("w:numId")
 W_ILVL = _q("w:ilvl")
 MC_ALT, MC_CHOICE, MC_FALLBACK = _q("mc:AlternateContent"), _q("mc:Choice"), _q("mc:Fallback")
@@ -100,6 +101,13 @@ _INLINE_CONTAINERS = {_q(t) for t in ("w:hyperlink", "w:smartTag", "w:ins", "w:m
 _RUN_BREAKS = {_q("w:br"), _q("w:cr")}
 _RUN_SPACES = {_q("w:tab"), _q("w:ptab")}
 _RUN_DRAWINGS = {_q("w:drawing"), _q("w:pict"), _q("w:object")}
+# what can stand first in a paragraph, run, row or cell that has no properties child
+_CONTENT = {W_P, W_TBL, W_TC, W_R, W_T, *_INLINE_CONTAINERS, *_RUN_BREAKS, *_RUN_SPACES, *_RUN_DRAWINGS}
+# elements under a paragraph that only the run-by-run walk reads right (``_Walker.plain_text``):
+# a w:rStyle only when its style is a note reference or names a legacy font
+_WALKED = tuple(sorted({W_VANISH, W_RSTYLE, W_NOBREAKHYPHEN, W_SOFTHYPHEN, W_SYM, MC_ALT, M_OMATH, M_OMATHPARA,
+                        W_SDT, *_RUN_BREAKS, *_RUN_SPACES, *_RUN_DRAWINGS,
+                        *(_q(t) for t in ("w:del", "w:moveFrom", "w:ruby", "w:altChunk"))}))
 
 # Bullet glyphs of symbol fonts (Symbol, Wingdings) sit in the private use area
 # F0xx; downstream rules look for "-" and "+" bullets.
@@ -113,6 +121,31 @@ def _val(el) -> Optional[str]:
 def _on(el) -> bool:
     """A w:b / w:vanish style toggle: present and not switched off."""
     return el is not None and (el.get(W_VAL) or "true").lower() not in ("0", "false", "off")
+
+
+# Children are looked up by a loop over them, not with ``find`` (lxml's ElementPath: ~4 us a call,
+# against ~1 us for a loop over the few children of a properties element).
+def _child(el, tag: str):
+    """The first child of ``el`` with ``tag``, or None; for elements with few children."""
+    if el is not None:
+        for c in el:
+            if c.tag == tag:
+                return c
+    return None
+
+
+def _props(el, tag: str):
+    """The properties child (w:pPr, w:rPr, w:tcPr, w:trPr) of a paragraph, run, cell or row.
+
+    The schema puts it first, so a paragraph's runs are not looked through when it has none; a
+    writer that put something else first (a bookmark) is searched in full.
+    """
+    for c in el:
+        t = c.tag
+        if t == tag:
+            return c
+        return None if t in _CONTENT else el.find(tag)
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -430,22 +463,23 @@ class _Styles:
 def _font_name(rpr) -> Optional[str]:
     """The font of a w:rPr for Latin text: w:hAnsi (bytes 0x80-0xFF, where legacy fonts put
     Vietnamese letters), else w:ascii. Theme fonts are modern Office: no legacy there."""
-    if rpr is None:
-        return None
-    rf = rpr.find(W_RFONTS)
-    if rf is None:
-        return None
-    return rf.get(W_HANSI) or rf.get(W_ASCII)
+    return _rfonts_name(_child(rpr, W_RFONTS))
 
 
-def _has_legacy_font(body, styles: "_Styles") -> bool:
-    """Whether any font the body or its styles name is a legacy (TCVN3/VNI) one; most documents have none,
-    and then no run needs its font looked up."""
-    names = set(styles.fonts())
+def _rfonts_name(rf) -> Optional[str]:
+    return None if rf is None else rf.get(W_HANSI) or rf.get(W_ASCII)
+
+
+def _legacy_fonts(body, styles: "_Styles") -> tuple[bool, bool]:
+    """(any font the styles name is legacy TCVN3/VNI, any font the body names is). Most documents
+    have neither, and then no run needs its font looked up; many carry an old template whose styles
+    name .VnTime while the body's text is Unicode."""
+    in_styles = any(legacy.font_encoding(n) for n in set(styles.fonts()))
+    names = set()
     for rf in body.iter(W_RFONTS):
         names.add(rf.get(W_HANSI))
         names.add(rf.get(W_ASCII))
-    return any(legacy.font_encoding(n) for n in names if n)
+    return in_styles, any(legacy.font_encoding(n) for n in names if n)
 
 
 def _on_attr(v: Optional[str]) -> bool:
@@ -484,9 +518,11 @@ def _find_textboxes(el) -> Iterator:
 
 
 class _Walker:
-    def __init__(self, builder: TextBuilder, styles: _Styles, numbering: Numbering, legacy_fonts: bool = True) -> None:
+    def __init__(self, builder: TextBuilder, styles: _Styles, numbering: Numbering, legacy_fonts: bool = True,
+                 legacy_in_body: bool = True) -> None:
         self.b = builder
         self.legacy_fonts = legacy_fonts  # False: no run's font is legacy, so fonts are not looked up
+        self.legacy_in_body = legacy_in_body  # the body itself names a legacy font (w:rFonts)
         self.styles = styles
         self.numbering = numbering
         self.cells: list[_Cell] = []
@@ -496,6 +532,7 @@ class _Walker:
         self._para_font: Optional[str] = None
         self.legacy: set[str] = set()  # legacy encodings decoded (tcvn3, vni)
         self.legacy_context = legacy.LegacyContext()
+        self.walked: set = set()  # paragraphs the run-by-run walk reads (``walk``)
 
     # -- containers: body, cell, text box, sdt content -------------------------
     def container(self, el) -> None:
@@ -545,11 +582,11 @@ class _Walker:
         self._blank_pending = False
         self.b.blank()
         for r, tr in enumerate(_rows(tbl)):
-            col = _int_val(tr.find(W_TRPR), "w:gridBefore")
+            col = _int_val(_child(tr, W_TRPR), W_GRIDBEFORE)
             for tc in _cells(tr):
-                tcpr = tc.find(W_TCPR)
-                span = max(1, _int_val(tcpr, "w:gridSpan") or 1)
-                vmerge = tcpr.find(_q("w:vMerge")) if tcpr is not None else None
+                tcpr = _props(tc, W_TCPR)
+                span = max(1, _int_val(tcpr, W_GRIDSPAN) or 1)
+                vmerge = _child(tcpr, W_VMERGE)
                 # a vertically merged cell repeats as empty "continue" cells below
                 if vmerge is None or vmerge.get(W_VAL) == "restart":
                     self.cells.append(_Cell(index, r, col))
@@ -560,20 +597,75 @@ class _Walker:
         self._blank_pending = True
 
     # -- paragraphs -------------------------------------------------------------
+    def walk(self, body) -> None:
+        """Read the body into the builder."""
+        self.walked = self._walked_paragraphs(body)
+        self.container(body)
+
+    def _walked_paragraphs(self, body) -> set:
+        """The paragraphs that need the run-by-run walk (``plain_text``), found in one pass over the body.
+
+        What the walk treats otherwise than plain text: hidden text, a note mark, breaks, tabs,
+        symbols, drawings and text boxes, alternate content, math, content controls, tracked
+        deletions and moves, ruby; a run style only when it is a note reference or names a legacy font.
+        The set keeps the paragraphs' lxml proxies alive, so the walk meets the same objects.
+        """
+        styles = self.styles
+        walked: set = set()
+        for el in body.iter(*_WALKED):
+            if el.tag == W_RSTYLE:
+                sid = el.get(W_VAL)
+                if not (styles.is_note_ref(sid) or (self.legacy_fonts and legacy.font_encoding(styles.font_of(sid)))):
+                    continue
+            walked.update(el.iterancestors(W_P))
+        return walked
+
+    def plain_text(self, p, style_id: Optional[str]) -> Optional[str]:
+        """The text of a paragraph that needs no run-by-run walk, else None.
+
+        Most paragraphs are runs of w:t in Unicode fonts: their text is the w:t texts joined, gathered
+        by lxml without a Python object per run (the walk over ~500 runs per plan cost more than
+        parsing the XML). The walk reads the paragraphs of ``_walked_paragraphs``, those with a
+        legacy font (named in the body or by the paragraph's style), and text with characters a
+        legacy table would change but no Unicode Vietnamese letter (``legacy.fix_runs`` judges
+        that run by run).
+        """
+        styles = self.styles
+        if self.legacy_in_body or p in self.walked:
+            return None
+        if self.legacy_fonts and legacy.font_encoding(
+                styles.font_of(style_id or styles.default_paragraph) or styles.default_font):
+            return None
+        text = "".join(_w_texts()(p))
+        return text if legacy.is_unicode_vietnamese(text) or not legacy.has_legacy_chars(text) else None
+
     def paragraph(self, p) -> None:
-        ppr = p.find(W_PPR)
-        out: list[str] = []
+        ppr = _props(p, W_PPR)
+        style_id = numpr = para_rpr = None
+        if ppr is not None:
+            for c in ppr:
+                tag = c.tag
+                if tag == W_PSTYLE:
+                    style_id = style_id or c.get(W_VAL)
+                elif tag == W_NUMPR:
+                    numpr = numpr if numpr is not None else c
+                elif tag == W_RPR:
+                    para_rpr = para_rpr if para_rpr is not None else c
         boxes: list = []
-        style_id = _val(ppr.find(W_PSTYLE)) if ppr is not None else None
-        outer_font = self._para_font
-        if self.legacy_fonts:
-            self._para_font = (_font_name(ppr.find(W_RPR)) if ppr is not None else None) \
-                or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
-        self.inline(p, out, boxes)
-        self._para_font = outer_font
+        plain = self.plain_text(p, style_id)
+        if plain is not None:
+            out: list[str] = [plain]
+        else:
+            out = []
+            outer_font = self._para_font
+            if self.legacy_fonts:
+                self._para_font = _font_name(para_rpr) \
+                    or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
+            self.inline(p, out, boxes)
+            self._para_font = outer_font
         text, encs = legacy.fix_runs(out, self.legacy_context)
         self.legacy |= encs
-        label = self.label(ppr, style_id)
+        label = self.label(numpr, style_id)
         lead = text.lstrip(" \t")
         if _PUA_BULLET.match(lead):
             text = _PUA_BULLET.sub("- ", lead, count=1)
@@ -591,11 +683,16 @@ class _Walker:
         for box in boxes:
             self.container(box)
 
-    def label(self, ppr, style_id: Optional[str]) -> Optional[str]:
+    def label(self, numpr, style_id: Optional[str]) -> Optional[str]:
+        """The list label of a paragraph with numbering properties ``numpr`` (or its style's)."""
         style_id = style_id or self.styles.default_paragraph
-        numpr = ppr.find(W_NUMPR) if ppr is not None else None
-        num_id = _val(numpr.find(W_NUMID)) if numpr is not None else None
-        il = _val(numpr.find(W_ILVL)) if numpr is not None else None
+        num_id = il = None
+        for c in numpr if numpr is not None else ():
+            tag = c.tag
+            if tag == W_NUMID:
+                num_id = num_id or c.get(W_VAL)
+            elif tag == W_ILVL:
+                il = il or c.get(W_VAL)
         ilvl = int(il) if il and il.isdigit() else None
         s_num, s_ilvl = self.styles.numbering_of(style_id)
         if num_id is None:
@@ -626,19 +723,27 @@ class _Walker:
             # w:del, w:moveFrom (deleted text), w:pPr, bookmarks, proofing marks: not text
 
     def run(self, r, runs: list[str], boxes: list) -> None:
-        rpr = r.find(W_RPR)
+        rpr = _props(r, W_RPR)
         skip_text = False
         font = None
         if rpr is not None:
-            if _on(rpr.find(W_VANISH)):
+            vanish = rstyle = rfonts = None
+            for c in rpr:
+                tag = c.tag
+                if tag == W_VANISH:
+                    vanish = vanish if vanish is not None else c
+                elif tag == W_RSTYLE:
+                    rstyle = rstyle or c.get(W_VAL)
+                elif tag == W_RFONTS:
+                    rfonts = rfonts if rfonts is not None else c
+            if _on(vanish):
                 return  # hidden text is not part of what the reader sees
             # Footnote marks: w:footnoteReference has no digits, but a custom mark
             # typed in a FootnoteReference-styled run would glue "1" to the word
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
-            rstyle = _val(rpr.find(W_RSTYLE))
             skip_text = rstyle is not None and self.styles.is_note_ref(rstyle)
             if self.legacy_fonts:
-                font = _font_name(rpr) or self.styles.font_of(rstyle)
+                font = _rfonts_name(rfonts) or self.styles.font_of(rstyle)
         if self.legacy_fonts:
             font = font or self._para_font
             enc, upper = legacy.font_encoding(font), legacy.font_is_upper(font)
@@ -675,6 +780,14 @@ class _Walker:
             runs.append(legacy.Run(text, enc, upper) if enc or upper else text)
 
 
+@lru_cache(maxsize=1)
+def _w_texts():
+    """XPath: the texts of the w:t under an element, as plain strings."""
+    from lxml import etree
+
+    return etree.XPath(".//w:t/text()", namespaces={"w": _NS["w"]}, smart_strings=False)
+
+
 def _sym_char(code: str) -> str:
     """w:sym: a glyph of a symbol font. ASCII positions read as themselves, other glyphs as a bullet."""
     try:
@@ -687,9 +800,7 @@ def _sym_char(code: str) -> str:
 
 
 def _int_val(parent, tag: str) -> int:
-    if parent is None:
-        return 0
-    v = _val(parent.find(_q(tag)))
+    v = _val(_child(parent, tag))
     return int(v) if v is not None and v.isdigit() else 0
 
 
@@ -901,8 +1012,9 @@ class DocxReader(Reader):
         styles = _Styles(styles_el)
         numbering = Numbering(numbering_el, styles)
         builder = TextBuilder()
-        walker = _Walker(builder, styles, numbering, _has_legacy_font(body, styles))
-        walker.container(body)
+        in_styles, in_body = _legacy_fonts(body, styles)
+        walker = _Walker(builder, styles, numbering, in_styles or in_body, in_body)
+        walker.walk(body)
         st = builder.build(InputFormat.DOCX.value, str(path), walker.warnings)
         st.route = "docx"
         st.encodings = sorted(walker.legacy)

@@ -17,7 +17,7 @@ from kehoach.vocab import load
 NUMBER_CORE = r"(?:\d+[A-Za-z]?(?:\.\d+)?\s*)?[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-Za-zĐđ0-9.&]*(?:\s*[-/]\s*[A-ZĐ][A-Za-zĐđ0-9.&]*)*"
 _SO = re.compile(r"(?<!\w)Số\s*(?:ký hiệu)?\s*[:.]?\s*(?P<num>[.…_ ]*" + NUMBER_CORE + r")")
 _DATE_LINE = re.compile(r"(?:^|[\s,])(?P<place>[A-ZĐÀ-Ỹa-zđà-ỹ0-9 .]{2,40}?)\s*,\s*ngày\b", re.UNICODE)
-_VV = re.compile(r"^(?:V/v|V/V|Về việc|Vv)[:.]?\s*(?P<t>.*)$")
+_VV = re.compile(r"^(?:V/v|V/V|[Vv]ề việc|Vv)[:.]?\s*(?P<t>.*)$")  # "về việc …" under the number (050)
 
 
 @dataclass
@@ -132,17 +132,26 @@ def _place_tail(s: str) -> str:
 def _find_vv(zone: list[Line], motto: re.Pattern) -> Optional[tuple[str, tuple[int, int]]]:
     for i, ln in enumerate(zone):
         m = _VV.match(ln.text.strip())
+        start = ln.start
         if not m:
-            continue
+            # "Số 2449 -CV/ĐU" / "về việc triển khai …" (050): a line opening in lower case joins the number's
+            num = _SO.search(ln.text)
+            m = _VV.match(ln.text[num.end():].lstrip()) if num else None
+            if not m:
+                continue
+            start = ln.start + len(ln.text) - len(ln.text[num.end():].lstrip())
         parts = [m.group("t")]
         end = ln.end
-        for nxt in zone[i + 1:i + 4]:
-            if nxt.block != ln.block or motto.search(nxt.text) or _SO.search(nxt.text) or "ngày" in nxt.text \
+        # a trích yếu runs over several lines; one that opens with a capital ("Nghị định số 180/2026/NĐ-CP
+        # ngày 21/5/2026 …", 049) is still part of it; the date line ("Lào Cai, ngày …") is not
+        for nxt in zone[i + 1:i + 6]:
+            if nxt.block != ln.block or motto.search(nxt.text) or _SO.search(nxt.text) \
+                    or re.search(r",\s*ngày\b", nxt.text) or re.match(r"\s*ngày\b", nxt.text) \
                     or nxt.text.lower().startswith("kính gửi") or is_mostly_upper(nxt.text):
                 break
             parts.append(nxt.text)
             end = nxt.end
-        return clean(" ".join(parts)), (ln.start, end)
+        return clean(" ".join(parts)), (start, end)
     return None
 
 
@@ -182,7 +191,11 @@ def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[s
         parent = names[-2]
         parent_n = normalized(parent) or parent
         loc = re.search(r"(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)\s+\S.*$", parent_n, re.IGNORECASE)
-        if re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n) and loc and not re.search(
+        bare = re.search(r"(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)$", issuer)
+        if bare and loc and loc.group(1).lower() == bare.group(1):
+            # "ĐẢNG BỘ TỈNH LÀO CAI" / "ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH" (050): the body's bare "tỉnh" is the parent's
+            issuer = f"{issuer}{loc.group(0)[len(loc.group(1)):]}"
+        elif re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n) and loc and not re.search(
                 r"(?i)(tỉnh|thành phố|quận|huyện|xã|phường|thị trấn)\s", issuer):
             issuer = f"{issuer} {loc.group(0)}"
         elif not re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import parse_date_line
 from kehoach.extract.names import clean, display_case, is_mostly_upper, normalized
 from kehoach.extract.structure import Anatomy, Line
-from kehoach.extract.vocabulary import number_codes, phrase_regex
+from kehoach.extract.vocabulary import number_codes, phrase_regex, phrases
 from kehoach.vocab import load
 
 # Số ký hiệu: "4639 /KH-UBND-NV", "16-KH/MTTQ-BTT", "01.6/GĐN/KSYB", "/KH-UBND" (blank),
@@ -155,7 +156,16 @@ def _find_vv(zone: list[Line], motto: re.Pattern) -> Optional[tuple[str, tuple[i
     return None
 
 
-_LEVEL_START = re.compile(r"^(?:TỈNH|THÀNH PHỐ|QUẬN|HUYỆN|THỊ XÃ|XÃ|PHƯỜNG|THỊ TRẤN|TP\.?)\b")
+@lru_cache(maxsize=None)
+def _levels() -> str:
+    """Alternation of the locality level words (genre.json ``locality_levels``, the one list), longest first."""
+    return "|".join(re.escape(w) for w in sorted(phrases("locality_levels"), key=len, reverse=True))
+
+
+@lru_cache(maxsize=None)
+def _level_start() -> re.Pattern:
+    # a header line opening with a level word in capitals ("TỈNH LÀO CAI") ends the name above it
+    return re.compile(r"^(?:" + _levels().upper() + r")(?!\w)")
 
 
 def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[str], Optional[tuple[int, int]]]:
@@ -175,7 +185,7 @@ def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[s
             continue
         if re.fullmatch(r"[A-ZĐ]{1,3}", t):
             continue
-        if agency and _LEVEL_START.match(t):
+        if agency and _level_start().match(t):
             # a name broken over two lines: "ỦY BAN NHÂN DÂN" / "TỈNH LÀO CAI"
             prev = agency.pop()
             agency.append((prev[0] + " " + t, prev[1], ln.end))
@@ -190,13 +200,13 @@ def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[s
     if len(names) >= 2:
         parent = names[-2]
         parent_n = normalized(parent) or parent
-        loc = re.search(r"(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)\s+\S.*$", parent_n, re.IGNORECASE)
-        bare = re.search(r"(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)$", issuer)
+        loc = re.search(r"(?<!\w)(" + _levels() + r")\s+\S.*$", parent_n, re.IGNORECASE)
+        bare = re.search(r"(?<!\w)(" + _levels() + r")$", issuer)
         if bare and loc and loc.group(1).lower() == bare.group(1):
             # "ĐẢNG BỘ TỈNH LÀO CAI" / "ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH" (050): the body's bare "tỉnh" is the parent's
             issuer = f"{issuer}{loc.group(0)[len(loc.group(1)):]}"
         elif re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n) and loc and not re.search(
-                r"(?i)(tỉnh|thành phố|quận|huyện|xã|phường|thị trấn)\s", issuer):
+                r"(?i)(?:" + _levels() + r")\s", issuer):
             issuer = f"{issuer} {loc.group(0)}"
         elif not re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n):
             issuer = f"{issuer} {parent}"
@@ -215,7 +225,7 @@ def _issuer_from_body(a: Anatomy, place: Optional[str]) -> tuple[Optional[str], 
         if not subj or len(subj.split()) > 20 or not phrase_regex("agency_heads", anchored=True).match(subj):
             continue
         # "UBND tỉnh" + place "Bình Định" -> "UBND tỉnh Bình Định"
-        if place and re.search(r"(?i)(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)$", subj):
+        if place and re.search(r"(?i)(?<!\w)(?:" + _levels() + r")$", subj):
             subj = f"{subj} {place}"
         start = ln.start + cut + 1 + (len(before[cut + 1:]) - len(before[cut + 1:].lstrip()))
         return subj, (start, ln.start + m.start())

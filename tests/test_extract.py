@@ -347,6 +347,39 @@ HEADER_050 = q("real/050_CV_2449-CV-DU_LaoCai_07-9-2026_Dang_uy_trien_khai_CTr10
 Số 2449 -CV/ĐU
 """)
 
+# the Party committee of a body under the province's Party organisation: its bare "TỈNH" is the parent's
+# "TỈNH LÀO CAI"; the trích yếu opens in lower case and so joins the number's line
+HEADER_050_FULL = q("050", """ĐẢNG BỘ TỈNH LÀO CAI ĐẢNG CỘNG SẢN VIỆT NAM
+ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH
+Lào Cai, ngày 07 tháng 9 năm 2026
+*
+Số 2449 -CV/ĐU
+về việc triển khai thực hiện Chương trình hành động
+số 104-CTr/TU ngày 30/8/2026 của Tỉnh ủy Lào Cai
+
+
+Kính gửi: - Ủy ban nhân dân tỉnh,
+""")
+
+# a trích yếu over five lines, one of them opening with a capital ("Nghị định số …")
+HEADER_049 = q("049", """ỦY BAN NHÂN DÂN CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH LÀO CAI Độc lập - Tự do - Hạnh phúc
+Số: 4390 /UBND-NLN Lào Cai, ngày 27 tháng 5 năm 2026
+V/v tổ chức triển khai thực hiện
+Nghị định số 180/2026/NĐ-CP
+ngày 21/5/2026 của Chính phủ
+quy định về dịch vụ hấp thụ và
+lưu giữ các-bon của rừng
+Kính gửi:
+""")
+
+# the issuing body's field of activity keeps its capitals ("SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG")
+HEADER_047 = q("047", """UBND TỈNH LÀO CAI CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM
+SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG Độc lập - Tự do - Hạnh Phúc
+
+Số: 5141 /SNNMT-KS Lào Cai, ngày 29 tháng 12 năm 2025
+""")
+
 # constructed from the brief: the Party form of a plan number (031 cites "Kế hoạch số 21-KH/ĐU";
 # no fixture header writes one)
 HEADER_PARTY_KH = "Số: 16-KH/MTTQ-BTT\n\nKẾ HOẠCH\n"
@@ -414,6 +447,12 @@ HEADER_CASES = [
     ("050", HEADER_050, "doc_type", "CV"),
     ("050", HEADER_050, "place", "Lào Cai"),
     ("050", HEADER_050, "issued_date", "2026-09-07"),
+    ("050", HEADER_050_FULL, "issuer", "Đảng ủy Ủy ban nhân dân tỉnh Lào Cai"),
+    ("050", HEADER_050_FULL, "title",
+     "triển khai thực hiện Chương trình hành động số 104-CTr/TU ngày 30/8/2026 của Tỉnh ủy Lào Cai"),
+    ("049", HEADER_049, "title", "tổ chức triển khai thực hiện Nghị định số 180/2026/NĐ-CP ngày 21/5/2026 của "
+                                 "Chính phủ quy định về dịch vụ hấp thụ và lưu giữ các-bon của rừng"),
+    ("047", HEADER_047, "issuer", "Sở Nông nghiệp và Môi trường tỉnh Lào Cai"),
     ("party", HEADER_PARTY_KH, "number", "16-KH/MTTQ-BTT"),
     ("party", HEADER_PARTY_KH, "doc_type", "KH"),
 ]
@@ -708,6 +747,12 @@ DEADLINE_CASES = [
     pytest.param(
         q("020", "2265/BCT-ATMT ngày 02/4/2026 và báo cáo Uỷ ban nhân dân tỉnh trước ngày\n15/4/2026."),
         None, [deadline("2026-04-15", "trước ngày 15/4/2026")], id="020-broken-over-a-line",
+    ),
+    # a yearly deadline in the year after the reporting year: the letter is of 29/12/2025
+    pytest.param(
+        q("047", "thác): Được lập và nộp trước ngày 15 tháng 02 của năm liền kề sau năm báo cáo,"),
+        2025, [deadline("2026-02-15", "trước ngày 15 tháng 02 của năm liền kề sau năm báo cáo", "hằng năm",
+                        inferred=True)], id="047-year-after",
     ),
     # a recurring deadline has no date, only its recurrence
     pytest.param(
@@ -1107,10 +1152,9 @@ def test_signer(source, raw, field, expected):
         pytest.param(q("002", "Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam quận"),
                      "Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam quận", id="002-as-is"),
         pytest.param(q("001", "QUẬN ỦY - ỦY BAN NHÂN DÂN - ỦY BAN MTTQ VIỆT NAM QUẬN 12"),
-                     "Quận ủy - Ủy ban nhân dân - Ủy ban MTTQ Việt Nam Quận 12",
-                     marks=bug("a locality word at the start ('QUẬN ỦY') makes every following word a proper "
-                               "name: 'Quận Ủy - Ủy Ban Nhân Dân - Ủy Ban MTTQ Việt Nam Quận 12'"),
-                     id="001-three-bodies"),
+                     "Quận ủy - Ủy ban nhân dân - Ủy ban MTTQ Việt Nam Quận 12", id="001-three-bodies"),
+        # the field of a body's name keeps its capital (047's header: "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG")
+        pytest.param(q("047", "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG"), "Sở Nông nghiệp và Môi trường", id="047-field"),
     ],
 )
 def test_display_case(upper, expected):

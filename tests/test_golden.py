@@ -199,7 +199,7 @@ SEED_FIELD_FLOORS = {
 SEED_MACRO_FLOOR = 0.95
 # A floor, not a target: the real documents (layout text, tables, Word numbering) are where
 # the extractor is weakest today. Raise it as accuracy improves.
-REAL_MACRO_FLOOR = 0.60
+REAL_MACRO_FLOOR = 0.92  # 0.931 in session 5 (referee on the 11 real gold records)
 
 
 def scores(group: str) -> dict:
@@ -223,6 +223,14 @@ def test_seed_scores():
     assert result["macro_f1"] >= SEED_MACRO_FLOOR, table
 
 
+REAL_FIELD_FLOORS = {"deadlines": 0.95}  # 0.962 in session 5; was 0.886 before deadline owners were read in sentences
+
+
 def test_real_scores():
     result = scores("real")
-    assert result["macro_f1"] >= REAL_MACRO_FLOOR, format_table(result, verbose=True)
+    table = format_table(result, verbose=True)
+    f1 = {field: row[2] for field, row in result["fields"].items()}
+    below = {field: round(f1.get(field, 0.0), 3) for field, floor in REAL_FIELD_FLOORS.items()
+             if f1.get(field, 0.0) < floor}
+    assert not below, f"fields below their floor on the real documents: {below}\n{table}"
+    assert result["macro_f1"] >= REAL_MACRO_FLOOR, table

@@ -244,6 +244,25 @@ def test_signature_example_is_parsed(example):
         assert signer.on_behalf_of == names.display_case(lines[0][prefix.end():])
 
 
+RELATIVE_EXAMPLES = [(e, ex) for e in DEADLINES["relative_years"] for ex in e["examples"]]
+
+
+@pytest.mark.parametrize("entry, example", RELATIVE_EXAMPLES, ids=[ex for _, ex in RELATIVE_EXAMPLES])
+def test_relative_year_example_moves_the_inferred_year(entry, example):
+    """A yearless date followed by the phrase takes the document's year plus the phrase's offset (047:
+    "trước ngày 15 tháng 02 của năm liền kề sau năm báo cáo" in a letter of 2025 is 2026-02-15, yearly)."""
+    hits = find_dates(example, 2025)
+    assert len(hits) == 1, hits
+    h = hits[0]
+    assert h.inferred and h.value[:4] == str(2025 + entry["offset"])
+    assert h.text.endswith(entry["phrase"]) and h.recurrence == entry["recurrence"]
+
+
+def test_a_written_year_is_not_moved_by_a_relative_phrase():
+    hits = find_dates("trước ngày 15 tháng 02 năm 2024 của năm sau", 2025)
+    assert [(h.value, h.inferred) for h in hits] == [("2024-02-15", False)]
+
+
 # --- casing.json -----------------------------------------------------------------------------
 
 
@@ -262,7 +281,7 @@ def test_motto_is_not_an_issuer(motto):
     assert header.extract_header(a, code).issuer == "Ủy ban nhân dân tỉnh Lào Cai"
 
 
-@pytest.mark.parametrize("level", CASING["locality_levels"])
+@pytest.mark.parametrize("level", GENRE["locality_levels"]["phrases"])
 def test_locality_levels_are_lower_case(level):
     assert level == level.lower()
 

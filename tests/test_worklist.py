@@ -165,6 +165,23 @@ def test_deadline_owner_is_the_subject_of_its_paragraph_052():
     assert ("Ban Quản lý Khu kinh tế và Ban Quản lý các Khu công nghiệp tỉnh",) in owners
 
 
+@pytest.mark.parametrize("key, text, owner", [
+    # the sentence opens with the units; the deadline stands in brackets before the verb ("định kỳ")
+    ("010", "trước ngày 10/12", "Các Sở, ngành, địa phương"),
+    # the sentence opens with no unit; the task is handed to one inside it ("… và giao Ủy ban nhân dân …")
+    ("016", "hoàn thành chậm nhất đến ngày 01 tháng 7 năm 2028",
+     "Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương"),
+    # a bullet of "9. Ủy ban nhân dân cấp xã" that names its own unit: the deadline is that unit's
+    ("052", "hoàn thành phê duyệt phương án trong năm 2026", "Ủy ban nhân dân phường Yên Bái"),
+    # a bullet that opens in lower case after ";" names no unit: the item's unit keeps it
+    ("035", "trước ngày 18/3/2026", "Ban Thường trực Ủy ban MTTQ Việt Nam xã Lương Minh"),
+])
+def test_deadline_owner_in_its_sentence(key, text, owner):
+    rec, src = extracted(key)
+    owners = [d.assignees for d in rec.deadlines if text in src.text[max(0, d.span[0] - 60):d.span[1]]]
+    assert [owner] in owners, owners
+
+
 def test_sentence_subject_needs_a_unit():
     text = quote("052", "Ban Quản lý Khu kinh tế và Ban Quản lý các Khu công nghiệp tỉnh triển khai")
     assert body.sentence_subject(text + " xây dựng", len(text)) == \
@@ -228,11 +245,20 @@ def test_number_broken_at_its_dash_is_one_number_013():
     assert "217/2025/NĐ-CP" in [c.number for c in rec.references]
 
 
-@pytest.mark.parametrize("key, wrapped", [("013", True), ("052", True), ("031", False)])
+# 049 is a short letter: header, recipients and signature make most of its lines short, but its
+# long lines stop mid-sentence ("… phối hợp với Sở" / "Nông nghiệp và Môi trường triển khai …")
+@pytest.mark.parametrize("key, wrapped", [("013", True), ("052", True), ("049", True), ("031", False)])
 def test_hard_wrapped_text_is_recognised(key, wrapped):
     from kehoach.extract.structure import looks_hard_wrapped
     _, source = extracted(key)
     assert looks_hard_wrapped(source.text) is wrapped
+
+
+def test_wrapped_line_opening_with_a_capital_continues_its_item_049():
+    rec, _ = extracted("049")
+    item = next(a for a in rec.assignments if a.assignee.startswith("Các sở, ban, ngành cấp tỉnh"))
+    assert item.coordinators == ["Sở Nông nghiệp và Môi trường"]
+    assert item.tasks[0].endswith("theo quy định tại Nghị định số 180/2026/NĐ-CP ngày 21/5/2026")
 
 
 def test_numbered_assignment_heading_without_roman_sections_013():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import DateHit, find_dates
@@ -487,7 +488,7 @@ def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineIt
             used.add(id(h))
             value = h.value.split("/")[-1] if "/" in h.value else h.value
             out.append(DeadlineItem(value.split("T")[0] if h.precision != "time" else value, clean(t[m.start():h.end]),
-                                    ln.start + m.start(), ln.start + h.end, h.inferred, None))
+                                    ln.start + m.start(), ln.start + h.end, h.inferred, h.recurrence))
     return out
 
 
@@ -527,15 +528,24 @@ def attribute_deadlines(found: list[DeadlineItem], items: list[WorkItem],
     out = [d for d in found if not any(s <= d.start < e for it in items for s, e in it.time_spans)]
     for it in items:
         if it.due:
-            value, text, s, e = it.due
-            out.append(DeadlineItem(value, text, s, e, False, None))
+            value, due_text, s, e = it.due  # not ``text``: that is the document's, read below
+            out.append(DeadlineItem(value, due_text, s, e, False, None))
     out.sort(key=lambda d: d.start)
     for d in out:
-        owners = [(it.region[1] - it.region[0], [n for n, _, _ in it.leads]) for it in items
-                  if it.region[0] <= d.start < it.region[1]]
-        owners += [(a.span[1] - a.span[0], [a.assignee]) for a in assigned if a.span[0] <= d.start < a.span[1]]
+        fields = [(it.region[1] - it.region[0], [n for n, _, _ in it.leads]) for it in items
+                  if it.leads and it.region[0] <= d.start < it.region[1]]
+        owners = fields + [(a.span[1] - a.span[0], [a.assignee]) for a in assigned if a.span[0] <= d.start < a.span[1]]
         if owners:
             d.assignees = min(owners, key=lambda o: o[0])[1]
+            if not fields and text:
+                # a bullet of the item that names its own unit is that unit's ("9. Ủy ban nhân dân cấp xã" /
+                # "- Ủy ban nhân dân phường Yên Bái chủ trì …, hoàn thành … trong năm 2026", 052)
+                who = sentence_subject(text, d.start)
+                # a unit opening a bullet is written with a capital ("báo cáo tình hình …; báo cáo tổng kết gửi
+                # về …" in 035 opens with no unit); "Các nội dung khác …" is too loose to override the item's
+                if who and who[:1].isupper() and not _PLURAL_START.match(who) \
+                        and not same_agency(who, d.assignees[0]):
+                    d.assignees = [who]
         elif text:
             who = sentence_subject(text, d.start)
             if who:
@@ -558,9 +568,25 @@ def sentence_subject(text: str, at: int) -> Optional[str]:
         if not sentence:
             continue
         parsed = _parse_head(sentence)
+        if parsed is None:
+            # "Quyết định có hiệu lực … và giao Ủy ban nhân dân các tỉnh, … chỉ đạo …, hoàn thành chậm nhất …"
+            # (016): the unit a task is handed to inside the sentence
+            m = _delegation_rx().search(sentence)
+            parsed = _parse_head("Giao " + sentence[m.end():]) if m else None
         if parsed is None or parsed[3]:
             continue
         who = parsed[0]
         if len(who.split()) <= 20 and who != sentence:
             return who
     return None
+
+
+_PLURAL_START = re.compile(r"(?i)(?:các|những)\s")  # "Các nội dung khác …": too loose to override an item's unit
+
+
+@lru_cache(maxsize=None)
+def _delegation_rx() -> re.Pattern:
+    # genre.json delegation_words ("giao", "giao cho", "phân công") inside a sentence, before the unit
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(phrases("delegation_words"), key=len,
+                                                                          reverse=True)) + r")\s+(?=\w)",
+                      re.IGNORECASE)

@@ -8,13 +8,12 @@ from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.names import clean, display_case, is_mostly_upper
-from kehoach.extract.structure import Anatomy, Line, is_noi_nhan
+from kehoach.extract.structure import NOI_NHAN, Anatomy, Line, is_noi_nhan
 from kehoach.extract.vocabulary import phrase_regex, signature_vocab
 
 _ARCHIVE = re.compile(r"^[-–+•*\s]*Lưu\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*[-–+•*·]\s*")
 _NOT_NAME = re.compile(r"(?i)(đã ký|ký tên|đóng dấu|ghi rõ|họ và tên|\(ký|chữ ký|nơi nhận|kính gửi)")
-_NOI_NHAN_LABEL = re.compile(r"^\s*N[ơo]i\s+nh[ậa]n\s*:?\s*", re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)
@@ -153,7 +152,7 @@ def closing_rows(a: Anatomy) -> list[Row]:
     if start is None:
         return []
     first = lines[start]
-    label = _NOI_NHAN_LABEL.match(first.text)
+    label = NOI_NHAN.match(first.text)
     inline_start = first.start + (label.end() if label else 0)
     inline = first.text[inline_start - first.start:]
     rows: list[Row] = []
@@ -210,10 +209,24 @@ def recipients(a: Anatomy, rows: Optional[list[Row]] = None) -> list[RecipientIt
                 break
             pending[-1] = (t + " " + rec.text, s, rec.end)
     for t, s, e in pending:
-        name = clean(_BULLET.sub("", t))
-        if name and not _ARCHIVE.match(name):
+        name = clean(_without_marks(clean(_BULLET.sub("", t))))
+        if name and not _ARCHIVE.match(name) and _WORD2.search(name):
             out.append(RecipientItem(name, s, e))
     return out
+
+
+_WORD2 = re.compile(r"[^\W\d_]{2}")  # a word of two letters: a recipient names something
+# a stray mark: punctuation, or one lower-case letter (no recipient ends with one)
+_MARK = re.compile(r"^(?:[^\w\s]+|[^\W\d_A-ZĐÀ-Ỹ])$")
+
+
+def _without_marks(name: str) -> str:
+    """A recipient without the stray marks OCR reads from a stamp or signature beside the list:
+    "Nhưtrên; „ z r ." -> "Nhưtrên;", and "h" (before "KT. GIÁM ĐỐC") -> "" (014, scanned)."""
+    words = name.split()
+    while words and _MARK.match(words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def _looks_like_name(text: str) -> bool:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from kehoach.vocab import load
+
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
@@ -23,6 +25,17 @@ class DateHit:
     text: str
     precision: str  # "day", "time", "month", "quarter", "half", "year", "range"
     inferred: bool = False
+    recurrence: Optional[str] = None  # "hằng năm" for "ngày 15 tháng 02 của năm liền kề sau năm báo cáo"
+
+
+def _alt(phrases: list[str]) -> str:
+    # longest first, so "năm sau năm báo cáo" wins over "năm sau"; a space stands for any run of white space
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+
+
+# deadlines.json "relative_years": the year of a day and month written without one, relative to the document's
+_RELATIVE = {" ".join(e["phrase"].lower().split()): e for e in load("deadlines")["relative_years"]}
+_RELATIVE_RX = re.compile(r"\s*,?\s*(?:của\s+)?(?P<p>" + _alt(list(_RELATIVE)) + r")(?!\w)", re.IGNORECASE)
 
 
 def _build_patterns() -> list[tuple[str, re.Pattern]]:
@@ -37,6 +50,9 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
     time_prefix = r"(?:(?:vào|lúc|từ)\s+)?" + time + r"(?:\s*\([^)]{0,20}\))?[, ]+(?:(?:sáng|chiều|tối)\s+)?(?:thứ\s+\w+,?\s+)?"
     num_date = day + sp + r"[/.\-]" + sp + mon + sp + r"[/.\-]" + sp + year
     word_date = (r"ngày" + sp + day + r",?\s+tháng" + sp + mon + r",?\s+năm" + sp + year)
+    # "năm" after a yearless date is its (missing) year, unless it opens a relative year ("năm sau")
+    rel_nam = [p[len("năm "):] for p in _RELATIVE if p.startswith("năm ")]
+    not_year = r"(?!\s*(?:năm(?!\s+(?:" + _alt(rel_nam) + r")(?!\w))|/|\d))"
     pats = [
         # "ngày 26 tháng 7 năm 2024", optional time before it
         ("word_time", time_prefix + word_date),
@@ -44,7 +60,7 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
         ("num_time", time_prefix + r"(?:ngày" + sp + r")?" + num_date),
         ("num", r"(?<![\d/])(?:ngày" + sp + r")?" + num_date + r"(?![\d/])"),
         # "ngày 20 tháng 11" (no year) / "ngày 20/11" (no year)
-        ("word_noyear", r"ngày" + sp + day + r"\s+tháng" + sp + mon + r"(?!\s*(?:năm|/|\d))"),
+        ("word_noyear", r"ngày" + sp + day + r"\s+tháng" + sp + mon + not_year),
         ("num_noyear", r"ngày" + sp + day + sp + r"/" + sp + mon + r"(?![\d/.])"),
         # "tháng 4 năm 2026", "tháng 11/2025", "tháng 5-2026"
         ("month", r"(?<!\w)tháng" + sp + mon + r"(?:\s+năm\s*|" + sp + r"[/\-]" + sp + r")" + year),
@@ -57,7 +73,6 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
 
 
 _PATTERNS = _build_patterns()
-_DIGIT = re.compile(r"\d")
 # Every pattern holds a number, and none starts more than a few words before its first digit
 # ("vào lúc 8 giờ", "quý III năm 2020") or ends after its last one; so the patterns only need to
 # run near digits. Windows: digits closer than _GAP chars form one cluster, widened by _BEFORE/_AFTER.
@@ -90,11 +105,19 @@ def _hit(name: str, m: re.Match, default_year: Optional[int]) -> Optional[DateHi
     g = m.groupdict()
     text = m.group(0).strip()
     inferred = False
+    end, recurrence = m.start() + len(m.group(0).rstrip()), None
     if name in ("word", "num", "word_time", "num_time", "word_noyear", "num_noyear"):
         if g.get("y"):
             y = int(g["y"])
         elif default_year:
             y, inferred = default_year, True
+            rel = _RELATIVE_RX.match(m.string, m.end())
+            if rel:  # "ngày 15 tháng 02 của năm liền kề sau năm báo cáo": the year after the document's
+                entry = _RELATIVE[" ".join(rel.group("p").lower().split())]
+                y += int(entry["offset"])
+                recurrence = entry.get("recurrence")
+                end = rel.end()
+                text = m.string[m.start():end].strip()
         else:
             return None
         mo, d = int(g["m"]), int(g["d"])
@@ -108,7 +131,7 @@ def _hit(name: str, m: re.Match, default_year: Optional[int]) -> Optional[DateHi
             if hh <= 23:
                 value += f"T{hh:02d}:{mm:02d}"
                 prec = "time"
-        return DateHit(m.start(), m.start() + len(m.group(0).rstrip()), value, text, prec, inferred)
+        return DateHit(m.start(), end, value, text, prec, inferred, recurrence)
     y = int(g["y"])
     if name == "month":
         mo = int(g["m"])

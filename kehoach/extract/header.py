@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import parse_date_line
 from kehoach.extract.names import clean, display_case, is_mostly_upper, normalized
 from kehoach.extract.structure import Anatomy, Line
-from kehoach.extract.vocabulary import number_codes, phrase_regex
+from kehoach.extract.vocabulary import number_codes, phrase_regex, phrases
 from kehoach.vocab import load
 
 # Số ký hiệu: "4639 /KH-UBND-NV", "16-KH/MTTQ-BTT", "01.6/GĐN/KSYB", "/KH-UBND" (blank),
@@ -17,7 +18,7 @@ from kehoach.vocab import load
 NUMBER_CORE = r"(?:\d+[A-Za-z]?(?:\.\d+)?\s*)?[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-Za-zĐđ0-9.&]*(?:\s*[-/]\s*[A-ZĐ][A-Za-zĐđ0-9.&]*)*"
 _SO = re.compile(r"(?<!\w)Số\s*(?:ký hiệu)?\s*[:.]?\s*(?P<num>[.…_ ]*" + NUMBER_CORE + r")")
 _DATE_LINE = re.compile(r"(?:^|[\s,])(?P<place>[A-ZĐÀ-Ỹa-zđà-ỹ0-9 .]{2,40}?)\s*,\s*ngày\b", re.UNICODE)
-_VV = re.compile(r"^(?:V/v|V/V|Về việc|Vv)[:.]?\s*(?P<t>.*)$")
+_VV = re.compile(r"^(?:V/v|V/V|[Vv]ề việc|Vv)[:.]?\s*(?P<t>.*)$")  # "về việc …" under the number (050)
 
 
 @dataclass
@@ -132,21 +133,39 @@ def _place_tail(s: str) -> str:
 def _find_vv(zone: list[Line], motto: re.Pattern) -> Optional[tuple[str, tuple[int, int]]]:
     for i, ln in enumerate(zone):
         m = _VV.match(ln.text.strip())
+        start = ln.start
         if not m:
-            continue
+            # "Số 2449 -CV/ĐU" / "về việc triển khai …" (050): a line opening in lower case joins the number's
+            num = _SO.search(ln.text)
+            m = _VV.match(ln.text[num.end():].lstrip()) if num else None
+            if not m:
+                continue
+            start = ln.start + len(ln.text) - len(ln.text[num.end():].lstrip())
         parts = [m.group("t")]
         end = ln.end
-        for nxt in zone[i + 1:i + 4]:
-            if nxt.block != ln.block or motto.search(nxt.text) or _SO.search(nxt.text) or "ngày" in nxt.text \
+        # a trích yếu runs over several lines; one that opens with a capital ("Nghị định số 180/2026/NĐ-CP
+        # ngày 21/5/2026 …", 049) is still part of it; the date line ("Lào Cai, ngày …") is not
+        for nxt in zone[i + 1:i + 6]:
+            if nxt.block != ln.block or motto.search(nxt.text) or _SO.search(nxt.text) \
+                    or re.search(r",\s*ngày\b", nxt.text) or re.match(r"\s*ngày\b", nxt.text) \
                     or nxt.text.lower().startswith("kính gửi") or is_mostly_upper(nxt.text):
                 break
             parts.append(nxt.text)
             end = nxt.end
-        return clean(" ".join(parts)), (ln.start, end)
+        return clean(" ".join(parts)), (start, end)
     return None
 
 
-_LEVEL_START = re.compile(r"^(?:TỈNH|THÀNH PHỐ|QUẬN|HUYỆN|THỊ XÃ|XÃ|PHƯỜNG|THỊ TRẤN|TP\.?)\b")
+@lru_cache(maxsize=None)
+def _levels() -> str:
+    """Alternation of the locality level words (genre.json ``locality_levels``, the one list), longest first."""
+    return "|".join(re.escape(w) for w in sorted(phrases("locality_levels"), key=len, reverse=True))
+
+
+@lru_cache(maxsize=None)
+def _level_start() -> re.Pattern:
+    # a header line opening with a level word in capitals ("TỈNH LÀO CAI") ends the name above it
+    return re.compile(r"^(?:" + _levels().upper() + r")(?!\w)")
 
 
 def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[str], Optional[tuple[int, int]]]:
@@ -166,7 +185,7 @@ def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[s
             continue
         if re.fullmatch(r"[A-ZĐ]{1,3}", t):
             continue
-        if agency and _LEVEL_START.match(t):
+        if agency and _level_start().match(t):
             # a name broken over two lines: "ỦY BAN NHÂN DÂN" / "TỈNH LÀO CAI"
             prev = agency.pop()
             agency.append((prev[0] + " " + t, prev[1], ln.end))
@@ -181,9 +200,13 @@ def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[s
     if len(names) >= 2:
         parent = names[-2]
         parent_n = normalized(parent) or parent
-        loc = re.search(r"(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)\s+\S.*$", parent_n, re.IGNORECASE)
-        if re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n) and loc and not re.search(
-                r"(?i)(tỉnh|thành phố|quận|huyện|xã|phường|thị trấn)\s", issuer):
+        loc = re.search(r"(?<!\w)(" + _levels() + r")\s+\S.*$", parent_n, re.IGNORECASE)
+        bare = re.search(r"(?<!\w)(" + _levels() + r")$", issuer)
+        if bare and loc and loc.group(1).lower() == bare.group(1):
+            # "ĐẢNG BỘ TỈNH LÀO CAI" / "ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH" (050): the body's bare "tỉnh" is the parent's
+            issuer = f"{issuer}{loc.group(0)[len(loc.group(1)):]}"
+        elif re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n) and loc and not re.search(
+                r"(?i)(?:" + _levels() + r")\s", issuer):
             issuer = f"{issuer} {loc.group(0)}"
         elif not re.match(r"(?i)(ủy|uỷ) ban nhân dân", parent_n):
             issuer = f"{issuer} {parent}"
@@ -202,7 +225,7 @@ def _issuer_from_body(a: Anatomy, place: Optional[str]) -> tuple[Optional[str], 
         if not subj or len(subj.split()) > 20 or not phrase_regex("agency_heads", anchored=True).match(subj):
             continue
         # "UBND tỉnh" + place "Bình Định" -> "UBND tỉnh Bình Định"
-        if place and re.search(r"(?i)(?<!\w)(tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)$", subj):
+        if place and re.search(r"(?i)(?<!\w)(?:" + _levels() + r")$", subj):
             subj = f"{subj} {place}"
         start = ln.start + cut + 1 + (len(before[cut + 1:]) - len(before[cut + 1:].lstrip()))
         return subj, (start, ln.start + m.start())

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Optional
 
+from kehoach.extract.vocabulary import genre
 from kehoach.vocab import compare_key, expand_abbreviations, expand_abbreviations_display, load
 
 
@@ -22,8 +23,62 @@ def _proper_rx() -> list[tuple[re.Pattern, str]]:
 
 @lru_cache(maxsize=None)
 def _level_rx() -> re.Pattern:
-    levels = sorted(_casing()["locality_levels"], key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(x) for x in levels) + r")\s+(.+)$", re.IGNORECASE)
+    # the one list of level words is genre.json's (citations reads it too)
+    levels = sorted(genre()["locality_levels"]["phrases"], key=len, reverse=True)
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(x) for x in levels) + r")\s+", re.IGNORECASE)
+
+
+def _level_at(low: str) -> Optional[re.Match]:
+    """The first locality level word in a lower-cased name, skipping one that a proper phrase capitalised
+    ("Quận ủy - Ủy ban nhân dân - Ủy ban MTTQ Việt Nam quận 12": the level is the second "quận") and
+    one that opens a common word (casing.json ``not_levels``: "xã hội")."""
+    for m in _level_rx().finditer(low):
+        w = m.group(1)
+        if not (w.islower() or w.isupper()):  # "TP" kept as an abbreviation is a level too
+            continue
+        if _not_level_rx().match(low, m.start()):
+            continue
+        return m
+    return None
+
+
+@lru_cache(maxsize=None)
+def _not_level_rx() -> re.Pattern:
+    return re.compile(r"(?:" + "|".join(re.escape(w) for w in _casing()["not_levels"]) + r")(?!\w)")
+
+
+@lru_cache(maxsize=None)
+def _field_head_rx() -> re.Pattern:
+    heads = sorted(_casing()["field_heads"], key=len, reverse=True)
+    not_before = "|".join(re.escape(w) for w in _casing()["field_head_not_before"])
+    return re.compile(r"(?:" + "|".join(re.escape(h) for h in heads) + r")\s+(?!(?:" + not_before + r")(?!\w))(?=\w)")
+
+
+# where a new field of activity, or a new unit, starts inside a name: "Nông nghiệp và Môi trường",
+# "Lao động - Thương binh và Xã hội", "Văn hóa, Thể thao và Du lịch"
+_FIELD_SEP = re.compile(r"(?:\s+(?:và|-|–)\s+|,\s+)(?=\w)")
+
+
+def _field_case(low: str) -> str:
+    """Capitalise the fields of activity after a unit's type word (casing.json ``field_heads``):
+    "sở nông nghiệp và môi trường" -> "Sở Nông nghiệp và Môi trường" (Nghị định 30/2020/NĐ-CP,
+    Phụ lục II: the type and the field of a body's name open with a capital). The name ends at its
+    locality level word."""
+    lvl = _level_at(low)
+    end = lvl.start() if lvl else len(low)
+    chars, in_name = None, False
+    for i in [0] + [x.end() for x in _FIELD_SEP.finditer(low, 0, end)]:
+        m = _field_head_rx().match(low, i, end)
+        if m is None and in_name and low.startswith(tuple(_casing()["field_not_start"]), i):
+            in_name = False  # "Sở Nội vụ và các cơ quan": other units, named in common words
+        if m is None and not in_name:
+            continue
+        chars = chars or list(low)
+        chars[i] = chars[i].upper()
+        if m is not None:
+            chars[m.end()] = chars[m.end()].upper()
+            in_name = True
+    return "".join(chars) if chars else low
 
 
 def is_mostly_upper(s: str) -> bool:
@@ -46,9 +101,10 @@ def display_case(s: str) -> str:
                    for w in words)
     for rx, p in _proper_rx():
         low = rx.sub(p, low)
-    m = _level_rx().search(low)
+    low = _field_case(low)
+    m = _level_at(low)
     if m:
-        level, rest = m.group(1), m.group(2)
+        level, rest = m.group(1), low[m.end():]
         rest_c = " ".join(w[:1].upper() + w[1:] for w in rest.split())
         lvl = level[:1].upper() + level[1:] if re.match(r"\d", rest) else level
         low = low[:m.start()] + lvl + " " + rest_c

@@ -68,16 +68,30 @@ def split_units(value: str) -> list[str]:
 
 
 def split_coordinators(value: str, plural_groups: bool = True) -> list[str]:
-    """Units in a coordinators list. A ';', a line break, "và" before a capital or a comma before a capital
-    separates them; with ``plural_groups`` (a field or column that holds only the list) so does a comma
+    """Units in a coordinators list. A ';', a line break, "và" before the name of a unit (genre.json
+    ``agency_heads``: "Sở Tài chính và Sở Xây dựng", not "Sở Nông nghiệp và Môi trường") or a comma before
+    a capital separates them; with ``plural_groups`` (a field or column that holds only the list) so does a comma
     before "các"/"những", which opens a new plural group. Other commas stay inside one ("Các Sở, ban, ngành")."""
     plural = r"|(?:các|những)\s" if plural_groups else ""
     out = []
-    for part in re.split(r";|\n|,\s*(?=[A-ZĐÀ-Ỹ]" + plural + r")|\s+và\s+(?=[A-ZĐÀ-Ỹ])", value):
+    head = phrase_regex("agency_heads", anchored=True)
+    for part in re.split(r";|\n|,\s*(?=[A-ZĐÀ-Ỹ]" + plural + r")|(\s+và\s+)(?=[A-ZĐÀ-Ỹ])", value):
+        if part is None:
+            continue
+        if not part.strip() or part.strip() == "và":
+            if part.strip() == "và" and out:
+                out[-1] += part  # kept until the next part shows whether it names a unit
+            continue
         p = clean(part)
-        if p:
+        if out and out[-1].endswith(" và ") and not head.match(p):
+            out[-1] += p  # "Sở Nông nghiệp và Môi trường": the field of one unit's name, not a second unit
+        elif p:
+            if out and out[-1].endswith(" và "):
+                out[-1] = clean(out[-1][:-4])
             out.append(p)
-    return out
+    if out and out[-1].endswith(" và "):
+        out[-1] = clean(out[-1][:-4])
+    return [p for p in out if p]
 
 
 def _task_of(ln: Line) -> tuple[str, int]:

@@ -951,8 +951,9 @@ def _parse_part(zf: zipfile.ZipFile, name: str, path: Path):
 
     try:
         data = zf.read(name)
-    # ValueError: "negative seek value" from a damaged entry offset (seen fuzzing 035)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as e:
+    # ValueError: "negative seek value" from a damaged entry offset (seen fuzzing 035); RuntimeError: a flipped
+    # bit set an entry's "encrypted" flag, "password required for extraction" (seen fuzzing 010)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError, RuntimeError) as e:
         raise DocumentLoadError(path, f"corrupt zip archive: {name}: {e}", "parse") from None
     _check_prolog(data, name, path)
     return parse_xml(data)

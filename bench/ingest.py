@@ -20,7 +20,9 @@ For each format and for 1 and 2 workers, in the same run:
 - the floor: plain text read of the same files in one process (file read for
   txt; python-docx paragraphs for docx; pypdfium2 and pdfplumber extract_text
   for PDF) and the ratio pipeline / floor (1 worker, per document);
-- peak RSS of the process tree (main + fork server + workers).
+- peak RSS of the process tree (main + fork server + workers);
+- the machine's own ceiling for the worker speed-up: N processes of a CPU-bound
+  Python loop against one (2 vCPUs need not give 2x: they may share a core or a busy host).
 """
 
 from __future__ import annotations
@@ -234,6 +236,32 @@ def warm_pool() -> float:
         return time.perf_counter() - t
 
 
+def _spin(n: int) -> float:
+    """A CPU-bound pure-Python loop; its own wall time."""
+    t = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i % 7
+    return time.perf_counter() - t
+
+
+def machine_scaling(procs: int, loops: int = 6_000_000, reps: int = 5) -> float:
+    """How much ``procs`` processes of CPU-bound Python get done against one process: the ceiling
+    of any worker speed-up on this machine (vCPUs that share a physical core, or a busy host, give
+    less than ``procs``). Median of ``reps``."""
+    import statistics
+    from concurrent.futures import ProcessPoolExecutor
+
+    ratios = []
+    with ProcessPoolExecutor(max_workers=procs) as ex:
+        list(ex.map(_spin, [1000] * procs))  # start the processes
+        for _ in range(reps):
+            one = _spin(loops)
+            many = list(ex.map(_spin, [loops] * procs))
+            ratios.append(procs * one / max(many))
+    return statistics.median(ratios)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=200, help="documents per format (default 200)")
@@ -250,7 +278,11 @@ def main() -> None:
           f"varied (seed {args.seed}); {os.cpu_count()} cores")
     startup = warm_pool()
     print(f"pool start-up (fork server imports spaCy; first document): {startup:.2f} s — excluded below")
-    results: dict = {"n": args.n, "startup_s": startup, "formats": {}}
+    top = max(worker_counts)
+    ceiling = machine_scaling(top) if top > 1 else 1.0
+    print(f"machine: {top} processes of a CPU-bound Python loop do {ceiling:.2f}x the work of one "
+          f"(the ceiling of a {top}-worker speed-up here)")
+    results: dict = {"n": args.n, "startup_s": startup, "machine_scaling": ceiling, "formats": {}}
     for fmt in formats:
         folder = corpus(fmt, args.n, args.seed)
         files = sorted(folder.glob(f"*.{fmt}"))
@@ -258,7 +290,7 @@ def main() -> None:
         fl = floor(fmt, files)
         runs = {w: ingest_once(folder, w) for w in worker_counts}
         results["formats"][fmt] = {"docs": len(files), "pages": pages, "floor_s": fl, "runs": runs}
-        report(fmt, len(files), pages, fl, runs)
+        report(fmt, len(files), pages, fl, runs, ceiling)
     if args.rss_docs:
         folder = corpus("txt", args.rss_docs, args.seed)
         run = ingest_once(folder, max(worker_counts))
@@ -270,7 +302,8 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
 
 
-def report(fmt: str, docs: int, pages: int, fl: dict[str, float], runs: dict[int, dict]) -> None:
+def report(fmt: str, docs: int, pages: int, fl: dict[str, float], runs: dict[int, dict],
+           ceiling: float = 0.0) -> None:
     print(f"\n.{fmt}: {docs} documents" + (f", {pages} pages" if pages else ""))
     for w, r in runs.items():
         rate = docs / r["wall"]
@@ -282,7 +315,8 @@ def report(fmt: str, docs: int, pages: int, fl: dict[str, float], runs: dict[int
         print(line + f"  peak RSS {r['rss'] / 2**20:.0f} MB  | ms/doc: {per}")
     if len(runs) >= 2 and 1 in runs:
         top = max(runs)
-        print(f"  speed-up {top} vs 1 worker: {runs[1]['wall'] / runs[top]['wall']:.2f}x")
+        print(f"  speed-up {top} vs 1 worker: {runs[1]['wall'] / runs[top]['wall']:.2f}x"
+              + (f" (machine ceiling {ceiling:.2f}x)" if ceiling else ""))
     one = runs.get(1) or next(iter(runs.values()))
     for name, secs in fl.items():
         per_doc = 1000 * secs / docs

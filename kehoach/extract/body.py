@@ -26,6 +26,22 @@ def children(lines: list[Line], i: int) -> list[Line]:
     return out
 
 
+# patterns used per line or per item, compiled once
+_GIAO = re.compile(r"(?i)(?:giao|yêu cầu)(?:\s+cho)?\s+(?=\S)")  # "Giao phòng Quản lý công nghiệp …"
+_WHO_COLON = re.compile(r"^(?P<who>[^:]{2,200}?)\s*:\s*(?P<rest>.*)$")  # "Sở Tài chính: …"
+_SENTENCE_GOES_ON = re.compile(r"[.;]\s*\S")
+_RECURRING = re.compile(r"\s*(?:ngày\s*)?\d{1,2}\s+(hằng|hàng)\s+(tháng|quý|năm|tuần)", re.IGNORECASE)  # "ngày 20 hằng tháng"
+_YEAR_AFTER = re.compile(r"\s*(?:năm\s+)?((?:19|20)\d\d)(?!\d|/)")  # "trong năm 2026"
+_COORD_END = re.compile(r"[.:(]|\s+để\s+|\s+trong\s+")  # where a coordinators list ends
+
+
+@lru_cache(maxsize=None)
+def _handed_to_rx() -> re.Pattern:
+    """"X, phân công Y: …": Y, the unit the work is handed to (genre.json delegation_words)."""
+    words = "|".join(re.escape(w) for w in phrases("delegation_words"))
+    return re.compile(r",\s*(?:" + words + r")\s+(?P<who>[^:]+):?\s*(?P<rest>.*)$")
+
+
 def _starts_with(group: str, text: str) -> Optional[re.Match]:
     return phrase_regex(group, anchored=True).match(text)
 
@@ -326,7 +342,7 @@ def coordinators_in(text: str) -> list[str]:
         rest = text[m.end():]
         stop = _verb_split(" " + rest)
         seg = rest[: stop - 1] if stop else rest
-        seg = re.split(r"[.:(]|\s+để\s+|\s+trong\s+", seg)[0]
+        seg = _COORD_END.split(seg, 1)[0]
         out.extend(split_coordinators(seg, plural_groups=False))
     return out
 
@@ -341,20 +357,20 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
         off = m.end()
         off += len(text[off:]) - len(text[off:].lstrip())
     t = text[off:]
-    gm = re.match(r"(?i)(?:giao|yêu cầu)(?:\s+cho)?\s+(?=\S)", t)
+    gm = _GIAO.match(t)
     if gm and not request:
         # "1. Giao phòng Quản lý công nghiệp tổ chức huấn luyện …": the unit after "Giao"
         off += gm.end()
         t = text[off:]
         t = t[:1].upper() + t[1:]
-    dm = re.search(r",\s*(?:" + "|".join(re.escape(w) for w in phrases("delegation_words")) + r")\s+(?P<who>[^:]+):?\s*(?P<rest>.*)$", t)
+    dm = _handed_to_rx().search(t)
     if dm and not request:
         who = clean(dm.group("who"))
         return who, off + dm.start("who"), dm.group("rest"), request
-    cm = re.match(r"^(?P<who>[^:]{2,200}?)\s*:\s*(?P<rest>.*)$", t)
+    cm = _WHO_COLON.match(t)
     if cm and len(cm.group("who").split()) <= 30:
         who, inline = cm.group("who"), cm.group("rest")
-    elif has_children and len(t.split()) <= 16 and not re.search(r"[.;]\s*\S", t) \
+    elif has_children and len(t.split()) <= 16 and not _SENTENCE_GOES_ON.search(t) \
             and not phrase_regex("lead_words").search(t) and not phrase_regex("coordinate_words").search(t):
         # "2. Các tổ chức thành viên của MTTQ xã" over its task bullets: the whole line names the unit
         who, inline = t, ""
@@ -465,9 +481,9 @@ def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineIt
         hits = None  # the line's dates, found when it has a marker (most lines have none)
         used: set[int] = set()
         for m in mrx.finditer(t):
-            rec = re.match(r"\s*(?:ngày\s*)?\d{1,2}\s+(hằng|hàng)\s+(tháng|quý|năm|tuần)", t[m.end():], re.IGNORECASE)
+            rec = _RECURRING.match(t, m.end())
             if rec:
-                e = m.end() + rec.end()
+                e = rec.end()
                 out.append(DeadlineItem(None, clean(t[m.start():e]), ln.start + m.start(), ln.start + e, False,
                                         clean(rec.group(0))))
                 continue
@@ -476,9 +492,9 @@ def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineIt
             h = next((h for h in hits if h.end > m.end() and h.start >= m.start() and h.start - m.end() <= gap
                       and id(h) not in used), None)
             if h is None:
-                ym = re.match(r"\s*(?:năm\s+)?((?:19|20)\d\d)(?!\d|/)", t[m.end():])
+                ym = _YEAR_AFTER.match(t, m.end())
                 if ym and m.group(0).lower() in ("trong năm",):
-                    e = m.end() + ym.end()
+                    e = ym.end()
                     out.append(DeadlineItem(ym.group(1), clean(t[m.start():e]), ln.start + m.start(), ln.start + e,
                                             False, None))
                 continue

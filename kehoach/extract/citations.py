@@ -30,6 +30,17 @@ _SUBJECT_START = re.compile(
 _NAMED_LAWS = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
 NUMBER_RX = re.compile(NUMBER_CORE)
 _DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
+_VE_VIEC = re.compile(r"^(?:về việc\s+)", re.IGNORECASE)  # "về việc triển khai …" -> "việc triển khai …"
+_VE = re.compile(r"^(?:về|V/v)\s+", re.IGNORECASE)
+_NGAY = re.compile(r"\s+ngày\b")  # "Tỉnh uỷ Lào Cai ngày 27/12/2025": the issuer ends before the date
+_COMMA_WORD = re.compile(r",\s+(\w+(?:\s\w+)?)")
+
+
+@lru_cache(maxsize=None)
+def _type_name_any_case() -> re.Pattern:
+    """``type_name_regex`` in any case ("KẾ HOẠCH số …", "nghị quyết số …")."""
+    return re.compile(type_name_regex().pattern, re.IGNORECASE)
 
 
 @dataclass
@@ -104,7 +115,7 @@ def _tidy(part: Optional[str]) -> Optional[str]:
         return part
     part = _attachment_rx().sub("", part)
     depth, cut = 0, None
-    for i, ch in enumerate(part):
+    for i, ch in enumerate(part) if "(" in part else ():
         if ch == "(":
             if depth == 0:
                 cut = i
@@ -122,7 +133,7 @@ def _issuer_end(issuer: str) -> str:
     "Ủy ban nhân dân tỉnh, bảo đảm đúng quy định" (048) -> "Ủy ban nhân dân tỉnh";
     "UBND các xã, phường" stays whole.
     """
-    for m in re.finditer(r",\s+(\w+(?:\s\w+)?)", issuer):
+    for m in _COMMA_WORD.finditer(issuer):
         word = m.group(1)
         if word[:1].islower() and not _locality_rx().match(word):
             return issuer[:m.start()]
@@ -147,7 +158,7 @@ def _relation_of(line_text: str) -> Optional[str]:
 
 def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
     """Parse a citation whose type name starts at ``pos`` in ``text`` (segment ends at seg_end)."""
-    m = type_name_regex().match(text, pos) or re.compile(type_name_regex().pattern, re.IGNORECASE).match(text, pos)
+    m = type_name_regex().match(text, pos) or _type_name_any_case().match(text, pos)
     if not m:
         return None
     dtype = m.group("type")
@@ -157,7 +168,7 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
     number = None
     cur = after
     if n and n.start() - after <= 6:
-        number = re.sub(r"\s+", "", n.group("num")).rstrip(".")
+        number = _SPACES.sub("", n.group("num")).rstrip(".")
         cur = n.end()
     name = None
     seg = text[cur:seg_end]
@@ -201,13 +212,13 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
     elif r:
         subject = r
     if subject:
-        subject = re.sub(r"^(?:về việc\s+)", "việc ", subject, flags=re.IGNORECASE)
-        subject = re.sub(r"^(?:về|V/v)\s+", "", subject, flags=re.IGNORECASE)
+        subject = _VE_VIEC.sub("việc ", subject)
+        subject = _VE.sub("", subject)
         subject = clean(subject.rstrip(" ,.;")) or None
     subject = _tidy(subject)
     if issuer:
         # "Tỉnh uỷ Lào Cai ngày 27/12/2025" when the date follows the issuer
-        issuer = _tidy(_issuer_end(re.split(r"\s+ngày\b", issuer)[0]))
+        issuer = _tidy(_issuer_end(_NGAY.split(issuer, 1)[0]))
         if date is None:
             dh2 = find_dates(r)
             if dh2 and dh2[0].start < 80:

@@ -122,6 +122,12 @@ def _full_width(text: str, raw_lines: list[tuple[int, int]]) -> Optional[int]:
 _LABEL_START = re.compile(r"^\s*(?:[IVX]+\.|\d+(?:\.\d+)*[.)]|[a-zđ]\)|[-–+•*]\s)")
 
 
+# a line that opens with these is never the rest of the line before it
+_STARTS_OWN_LINE = re.compile(r"(?i)n[ơo]i\s+nh[ậa]n|kính gửi|căn cứ\b")
+_DIGIT_START = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
+
+
 def _continues_wrapped(text: str, prev: list[int], cur: tuple[int, int], full: Optional[int]) -> bool:
     ps, pe = prev[0], prev[1]
     if text[pe:cur[0]].count("\n") != 1:
@@ -132,7 +138,7 @@ def _continues_wrapped(text: str, prev: list[int], cur: tuple[int, int], full: O
         return False
     if prev_text[-1] in "-/" and prev_text[-2:-1].isalnum() and re.match(r"[A-ZĐ0-9]", cur_text):
         return True  # a document number broken at its dash: "Nghị định số 217/2025/NĐ-\nCP ngày …"
-    if re.match(r"(?i)n[ơo]i\s+nh[ậa]n|kính gửi|căn cứ\b", cur_text):
+    if _STARTS_OWN_LINE.match(cur_text):
         return False
     first = cur_text[:1]
     if first.islower() or first.isdigit():
@@ -156,7 +162,7 @@ def _label(ln: Line) -> None:
     rest = ln.text[m.end():]
     if not rest.strip():
         return
-    if kind == "num" and re.match(r"\d", rest):
+    if kind == "num" and _DIGIT_START.match(rest):
         return
     ln.kind = kind
     ln.label = lab
@@ -165,7 +171,7 @@ def _label(ln: Line) -> None:
 
 
 def _is_heading_line(ln: Line, headings: dict[str, str]) -> Optional[str]:
-    t = re.sub(r"\s+", " ", ln.text.strip()).rstrip(":").upper()
+    t = _SPACES.sub(" ", ln.text.strip()).rstrip(":").upper()
     t_compact = t.replace(" ", "")
     for h, code in headings.items():
         if t == h or t_compact == h.replace(" ", ""):

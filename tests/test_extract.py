@@ -1421,3 +1421,33 @@ def test_quotes_are_real(source, text):
     if whole is None:
         pytest.skip(f"corpus file {source} not present beside the repository")
     assert collapse(normalized(text)) in whole
+
+
+# --- the pipeline over many documents -------------------------------------------------------------
+
+
+def test_pipeline_is_renewed_when_its_vocabulary_outgrows_the_bound(monkeypatch):
+    """A worker extracting an archive: every new word form stays in spaCy's vocabulary, so the pipeline
+    is built anew past MAX_VOCAB entries. Records do not change, and the vocabulary stays near the bound."""
+    from kehoach.extract import extract_record, pipeline
+    from kehoach.ingest import read_document
+
+    paths = sorted((FIXTURES / "real").glob("*.txt"))[:3] + sorted((FIXTURES / "seeds").glob("*.txt"))[:2]
+    sources = [read_document(p) for p in paths]
+    pipeline.get_nlp.cache_clear()
+    plain = [extract_record(s).model_dump() for s in sources]
+    grown = len(pipeline.get_nlp().vocab)
+
+    pipeline.get_nlp.cache_clear()
+    bound = len(pipeline.get_nlp().vocab) + 100
+    monkeypatch.setattr(pipeline, "MAX_VOCAB", bound)
+    most_new = max(len(s.text.split()) for s in sources)  # a document adds at most its tokens
+    built = set()
+    renewed = []
+    for s in sources:
+        renewed.append(extract_record(s).model_dump())
+        built.add(id(pipeline.get_nlp()))
+        assert len(pipeline.get_nlp().vocab) <= bound + most_new
+    assert renewed == plain
+    assert grown > bound and len(built) > 1  # it was renewed on the way
+    pipeline.get_nlp.cache_clear()

@@ -14,10 +14,10 @@ from kehoach.schema.record import PageSource
 def extract_record(source: SourceText) -> PlanRecord:
     """Extract every field of the spec from ``source``."""
     from kehoach.extract.assemble import assemble
-    from kehoach.extract.pipeline import COMPONENTS, EXT, get_nlp
+    from kehoach.extract.pipeline import COMPONENTS, EXT, nlp_for_next_doc
     from kehoach.extract.structure import looks_hard_wrapped
 
-    nlp = get_nlp()
+    nlp = nlp_for_next_doc()
     doc = nlp.make_doc(source.text)
     # spaCy keeps the text exactly (doc.text == source.text); components read it from here
     doc._.set(EXT, {"text": source.text,

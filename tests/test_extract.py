@@ -1269,6 +1269,23 @@ def test_schedule_table_rows(raw, starts):
     assert [e.start for e in body.events(a, a.lines, None, 2026)] == starts
 
 
+def test_unit_head_words_beyond_offices_049():
+    """049 item 3 'Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp chủ động nghiên cứu …' names assignees
+    (a national park is a unit: genre.json agency_heads)."""
+    record, _ = extracted("049")
+    assert [a.assignee for a in record.assignments] == [
+        "Sở Nông nghiệp và Môi trường", "Các sở, ban, ngành cấp tỉnh theo chức năng nhiệm vụ",
+        "Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp", "Ủy ban nhân dân các xã, phường"]
+
+
+def test_participant_lead_ins_035():
+    """035 '- Thành phần đoàn: Trưởng đoàn là X; thành viên gồm Y …': X chairs, the lead-ins are not names."""
+    record, _ = extracted("035")
+    got = [(p.name, p.role) for p in record.participants]
+    assert got[:2] == [("Đại diện Lãnh đạo Ban Thường trực UBMTTQ xã", "chair"),
+                       ("Đại diện các tổ chức thành viên (Đoàn Thanh niên, Hội Phụ nữ, Hội Nông dân...)", None)]
+
+
 # --- whole-record invariants on every fixture --------------------------------------------------
 
 FIXTURE_KEYS = [p.name.split("_")[0] for p in FIXTURE_FILES]

@@ -231,6 +231,7 @@ def _participant_parts(inline: str, base: int) -> list[tuple[str, Optional[str],
     """'A; B; C (Chủ trì) và cử tri các thôn' -> [(name, role, start, end)], offsets from ``base``."""
     chair_rx = phrase_regex("chair_labels")
     prefix_rx = phrase_regex("participant_prefixes", anchored=True)
+    chair_prefix_rx = phrase_regex("participant_chair_prefixes", anchored=True)
     parts: list[tuple[int, int]] = []
     pos = 0
     for m in re.finditer(r";", inline):
@@ -251,7 +252,10 @@ def _participant_parts(inline: str, base: int) -> list[tuple[str, Optional[str],
         if rm and chair_rx.fullmatch(rm.group(1).strip()):
             role = "chair"
             raw = raw[:rm.start()]
-        pm = prefix_rx.match(raw)
+        cm = chair_prefix_rx.match(raw)  # 035 "Trưởng đoàn là đại diện Lãnh đạo Ban Thường trực …"
+        if cm:
+            role = "chair"
+        pm = cm or prefix_rx.match(raw)
         lead = pm.end() if pm else 0
         name = clean(raw[lead:])
         if name:

@@ -1203,6 +1203,89 @@ def test_seed_events(key, expected):
     assert got == expected
 
 
+# --- a date line left blank for the digital signature stamp (016, 020) -------------------------------
+
+@pytest.mark.parametrize("key, line, expected", [
+    # gold 016: "ngày   tháng 7 năm 2026"; signed by the Vice-Chairman on the 20th, stamped by the office on the 21st
+    ("016", "2026-07", "2026-07-21"),
+    # gold 020: "ngày   tháng   năm 2026"; signed and stamped on 6 April
+    ("020", "2026", "2026-04-06"),
+])
+def test_blank_date_line_takes_the_signature_date(key, line, expected):
+    record, source = extracted(key)
+    assert source.signed and source.signed[-1] == expected
+    assert record.issued_date == expected
+    # the blank line itself stays out of the date mentions
+    assert line not in [d.value for d in record.dates if d.role == "issued"]
+
+
+@pytest.mark.parametrize("partial, signed, expected", [
+    ("2026-07", ["2026-07-20", "2026-07-21"], "2026-07-21"),
+    ("2026", ["2026-04-06"], "2026-04-06"),
+    ("2026-07", ["2026-08-02"], None),  # stamped in another month: not this line's day
+    ("2026-07", ["2026-07-20", "2026-09-01"], "2026-07-20"),  # a later copy's signature is skipped
+    ("2026-07-21", ["2026-07-22"], None),  # the day is written: the line wins
+    ("2026-07", [], None),
+    (None, ["2026-07-21"], None),
+])
+def test_date_from_signatures(partial, signed, expected):
+    assert header.date_from_signatures(partial, signed) == expected
+
+
+def test_unsigned_files_have_no_signature_dates():
+    _, source = extracted("013")
+    assert source.signed == []
+
+
+# --- events in a schedule table written as layout text (013, Phụ lục I) -----------------------------
+
+TABLE_013 = q("013", """          Tên đơn vị được                                                                        Thời gian công bố     Thời hạn
+  TT                                                Đối tượng kiểm tra
+             kiểm tra                                                                            Quyết định kiểm tra   kiểm tra
+                            Gói thầu số 13: Thi công công trình nối Quốc lộ 32 với cao tốc Nội
+        Công ty cổ phần xây Bài - Lào Cai (IC14) đoạn thi công từ Km0 - Km2+571 và khu tái
+   1     dựng giao thông    định cư 1, phường Trung Tâm và xã Liên Sơn, tỉnh Lào Cai                 23/3/2026         02 ngày
+             Yên Bái        Gói thầu số 14: Thi công công trình đường kết nối Mường La (Sơn
+                            La), Than Uyên, Tân Uyên (Lai Châu), Mù Cang Chải, tỉnh Lào Cai""")
+
+
+def test_schedule_table_rows_are_events_013():
+    """Gold 013: one inspection visit per row of Phụ lục I, dated by its 'Thời gian công bố' column."""
+    record, source = extracted("013")
+    assert [e.start for e in record.events] == ["2026-03-23", "2025-03-25", "2025-03-27"]
+    assert [source.text[e.span[0]:e.span[1]] for e in record.events] == ["23/3/2026", "25/3/2025", "27/3/2025"]
+    assert all(e.name.startswith("Kế hoạch kiểm tra") for e in record.events)
+
+
+@pytest.mark.parametrize("raw, starts", [
+    pytest.param(TABLE_013, ["2026-03-23"], id="013-row"),
+    # constructed from 013: the same rows under a deadline column are an assignment table, not a schedule
+    pytest.param(TABLE_013.replace("Thời gian công bố", "Thời hạn hoàn thành"), [], id="deadline-column"),
+    # constructed from 013: without a 'TT' column the numbers are not row numbers
+    pytest.param(TABLE_013.replace("  TT  ", "      "), [], id="no-row-numbers"),
+])
+def test_schedule_table_rows(raw, starts):
+    a = anatomy_of(raw)
+    assert [e.start for e in body.events(a, a.lines, None, 2026)] == starts
+
+
+def test_unit_head_words_beyond_offices_049():
+    """049 item 3 'Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp chủ động nghiên cứu …' names assignees
+    (a national park is a unit: genre.json agency_heads)."""
+    record, _ = extracted("049")
+    assert [a.assignee for a in record.assignments] == [
+        "Sở Nông nghiệp và Môi trường", "Các sở, ban, ngành cấp tỉnh theo chức năng nhiệm vụ",
+        "Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp", "Ủy ban nhân dân các xã, phường"]
+
+
+def test_participant_lead_ins_035():
+    """035 '- Thành phần đoàn: Trưởng đoàn là X; thành viên gồm Y …': X chairs, the lead-ins are not names."""
+    record, _ = extracted("035")
+    got = [(p.name, p.role) for p in record.participants]
+    assert got[:2] == [("Đại diện Lãnh đạo Ban Thường trực UBMTTQ xã", "chair"),
+                       ("Đại diện các tổ chức thành viên (Đoàn Thanh niên, Hội Phụ nữ, Hội Nông dân...)", None)]
+
+
 # --- whole-record invariants on every fixture --------------------------------------------------
 
 FIXTURE_KEYS = [p.name.split("_")[0] for p in FIXTURE_FILES]

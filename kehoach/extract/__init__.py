@@ -25,6 +25,7 @@ def extract_record(source: SourceText) -> PlanRecord:
                      "table_cells": [(b.table, b.row, b.col, b.start, b.end) for b in source.blocks
                                      if b.kind == "cell" and b.table is not None and b.row is not None
                                      and b.col is not None],
+                     "signed": list(source.signed),
                      # page layouts wrap paragraphs into visual lines
                      "reflow": source.format == "pdf" or bool(source.pages) or looks_hard_wrapped(source.text)})
     for name in COMPONENTS:

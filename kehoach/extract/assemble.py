@@ -27,7 +27,7 @@ def assemble(st: dict, source: SourceText) -> PlanRecord:
     page = source.page_at
     # issuer: the full name (spec); abbreviations in a body-derived name are written out
     rec = PlanRecord(doc_type=h.doc_type, number=h.number, issuer=normalized(h.issuer), issuer_normalized=normalized(h.issuer),
-                     issuer_span=h.issuer_span, place=h.place, issued_date=h.issued_date, title=h.title,
+                     issuer_span=h.issuer_span, place=h.place, issued_date=h.signed_date or h.issued_date, title=h.title,
                      title_span=h.title_span)
     s = st.get("signer")
     if s is not None:

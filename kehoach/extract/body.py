@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import DateHit, find_dates
-from kehoach.extract.names import clean, same_agency
+from kehoach.extract.names import clean, display_case, same_agency
 from kehoach.extract.worklist import WorkItem, split_coordinators
 from kehoach.extract.structure import Anatomy, Line, rank
 from kehoach.extract.vocabulary import deadline_vocab, phrase_full, phrase_regex, phrases
@@ -167,9 +167,63 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
                 e = _range(hits[1])[0]  # "Từ ngày 05/02/2026 - 08/02/2026"
             out.append(EventItem(name, s, e, location, attendees, recurrence,
                                  (off + hits[0].start, off + hits[0].end)))
+    out += _schedule_table_rows(a.text, lines + a.closing, activity, default_year)
     # a time heading and the time line under it can reach the same schedule lines: keep each once
     seen: set[tuple[int, int]] = set()
     return [e for e in out if not (e.span in seen or seen.add(e.span))]  # type: ignore[func-returns-value]
+
+
+_TT_COLUMN = re.compile(r"(?:^|\s)S?TT(?:\s|$)")  # the row-number column, not "/TT-BNV"
+_ROW_NUMBER = re.compile(r"(\d{1,3})\s+(?=\S)")
+
+
+def _schedule_table_rows(text: str, lines: list[Line], activity: Optional[str],
+                         default_year: Optional[int]) -> list[EventItem]:
+    """Rows of a schedule table written as layout text: one event per numbered row with a date.
+
+    Seen in 013 (Phụ lục I, "Kế hoạch kiểm tra"): a page saved as text with the columns
+    TT | Tên đơn vị được kiểm tra | Đối tượng kiểm tra | Thời gian công bố Quyết định kiểm tra |
+    Thời hạn kiểm tra. The cells wrap over several physical lines and interleave, but a row's
+    short cells (its number, its date) sit together on the row's middle line, "2  …  25/3/2025  02 ngày".
+    Only a header with a 'TT' column and a happening-time column (``event_table_headers``) counts,
+    so assignment tables with a deadline column are left alone. Reads the physical lines of the
+    table only, from its header until the row numbers stop.
+    """
+    head_rx = phrase_regex("event_table_headers")
+    out: list[EventItem] = []
+    done_to = -1
+    for i, ln in enumerate(lines):
+        if ln.kind != "none" or ln.start < done_to or len(ln.text) > 300 or not _TT_COLUMN.search(ln.text):
+            continue
+        window = lines[max(0, i - 2):i + 2]  # a layout header spreads over a few lines
+        if not any(head_rx.search(w.text) for w in window):
+            continue
+        name = activity
+        for w in reversed(lines[max(0, i - 6):i]):
+            if w.is_upper and not head_rx.search(w.text) and not w.text.startswith("("):
+                name = display_case(w.text)  # the table's title, "KẾ HOẠCH KIỂM TRA"
+                break
+        expected, gap = 1, 0
+        pos = text.find("\n", ln.end)
+        while pos != -1 and gap < 25:
+            s = pos + 1
+            pos = text.find("\n", s)
+            phys = text[s:pos if pos != -1 else len(text)]
+            gap += 1
+            m = _ROW_NUMBER.match(phys)
+            if not m or int(m.group(1)) != expected:
+                continue
+            hits = [h for h in find_dates(phys[m.end():], default_year) if h.precision in ("day", "time")]
+            if not hits:
+                continue
+            h = hits[0]
+            st, en = _range(h)
+            off = s + m.end()
+            out.append(EventItem(clean(f"{name or ''} ({m.group(1)})"), st, en, None, None, None,
+                                 (off + h.start, off + h.end)))
+            expected, gap = expected + 1, 0
+            done_to = s
+    return out
 
 
 def _range(h: DateHit) -> tuple[str, Optional[str]]:
@@ -193,6 +247,7 @@ def _participant_parts(inline: str, base: int) -> list[tuple[str, Optional[str],
     """'A; B; C (Chủ trì) và cử tri các thôn' -> [(name, role, start, end)], offsets from ``base``."""
     chair_rx = phrase_regex("chair_labels")
     prefix_rx = phrase_regex("participant_prefixes", anchored=True)
+    chair_prefix_rx = phrase_regex("participant_chair_prefixes", anchored=True)
     parts: list[tuple[int, int]] = []
     pos = 0
     for m in re.finditer(r";", inline):
@@ -213,7 +268,10 @@ def _participant_parts(inline: str, base: int) -> list[tuple[str, Optional[str],
         if rm and chair_rx.fullmatch(rm.group(1).strip()):
             role = "chair"
             raw = raw[:rm.start()]
-        pm = prefix_rx.match(raw)
+        cm = chair_prefix_rx.match(raw)  # 035 "Trưởng đoàn là đại diện Lãnh đạo Ban Thường trực …"
+        if cm:
+            role = "chair"
+        pm = cm or prefix_rx.match(raw)
         lead = pm.end() if pm else 0
         name = clean(raw[lead:])
         if name:

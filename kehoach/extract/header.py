@@ -31,8 +31,25 @@ class Header:
     place: Optional[str] = None
     issued_date: Optional[str] = None
     date_span: Optional[tuple[int, int]] = None
+    signed_date: Optional[str] = None  # the date line's blank day, filled from the digital signature
     title: Optional[str] = None
     title_span: Optional[tuple[int, int]] = None
+
+
+def date_from_signatures(partial: Optional[str], signed: list[str]) -> Optional[str]:
+    """The issuing date of an e-signed document whose date line was left blank for the stamp.
+
+    Seen in 016 and 020: the PDF says "ngày   tháng 7 năm 2026" (or "ngày   tháng   năm 2026") and the
+    day is printed only in the issuing office's signature stamp, applied last. The date of the last
+    signature that agrees with what the line does say (year, and month where written) fills it in;
+    a line with its day written, or a signature from another month or year, gives nothing.
+    """
+    if not partial or not signed or len(partial) not in (4, 7) or not re.fullmatch(r"\d{4}(?:-\d{2})?", partial):
+        return None
+    for d in reversed(signed):
+        if d.startswith(partial):
+            return d
+    return None
 
 
 def _motto_rx() -> re.Pattern:

@@ -51,6 +51,7 @@ def header_component(doc: Doc) -> Doc:
     a = st["anatomy"]
     _, code = structure.find_type_heading(a.lines)
     st["header"] = h = header.extract_header(a, code)
+    h.signed_date = header.date_from_signatures(h.issued_date, st.get("signed") or [])
     # a date without a year takes the year of the document's date (spec "Values")
     st["year"] = year_of(h.issued_date) or _plan_year(a, h)
     return doc

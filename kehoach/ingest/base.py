@@ -108,6 +108,9 @@ class SourceText:
     # "pdf-text+ocr", "ocr"; legacy decodings applied ("tcvn3", "vni") in ``encodings``
     route: Optional[str] = None
     encodings: list[str] = field(default_factory=list)
+    # dates (YYYY-MM-DD) of the file's digital signatures in signing order (PDF signature fields):
+    # an e-signed document leaves the day and number blank for the issuing office's stamp
+    signed: list[str] = field(default_factory=list)
 
     def page_at(self, offset: int) -> Optional[int]:
         """1-based page holding ``offset``, or None where the source has no pages."""

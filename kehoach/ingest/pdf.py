@@ -460,6 +460,36 @@ def _plumber_tables(plumber_page, first_index: int) -> list[_Table]:
 # the reader
 # ---------------------------------------------------------------------------
 
+_SIGNING_TIME = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
+
+
+def signing_dates(pdf) -> list[str]:
+    """Dates ("2026-07-21") of the PDF's digital signatures, in the order they were applied.
+
+    Read from each signature's /M entry ("D:20260721072904+07'00'"); the local date as written,
+    no time-zone shift. A signature without a readable time is left out; a pdfium without the
+    signature API gives none.
+    """
+    import pypdfium2.raw as raw
+
+    out: list[str] = []
+    try:
+        n = raw.FPDF_GetSignatureCount(pdf.raw)
+        for i in range(max(n, 0)):
+            sig = raw.FPDF_GetSignatureObject(pdf.raw, i)
+            size = raw.FPDFSignatureObj_GetTime(sig, None, 0) if sig else 0
+            if size <= 0:
+                continue
+            buf = ctypes.create_string_buffer(size)
+            raw.FPDFSignatureObj_GetTime(sig, buf, size)
+            m = _SIGNING_TIME.match(buf.value.decode("ascii", "replace"))
+            if m:
+                out.append(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
+    except (AttributeError, OSError):
+        return []
+    return out
+
+
 def _looks_truncated(path: Path) -> bool:
     """No %%EOF near the end: pdfium may still recover the pages, but say so."""
     try:
@@ -615,6 +645,7 @@ class PdfReader(Reader):
             if broken == n_pages:
                 raise DocumentLoadError(path, "corrupt PDF: no page can be read", "parse")
             ocr_pages = self._ocr(path, pdf, pages, warnings)
+            signed = signing_dates(pdf)
         finally:
             if plumber is not None:
                 plumber.close()
@@ -658,6 +689,7 @@ class PdfReader(Reader):
         st.route = "+".join(r for m, r in (("text", "pdf-text"), ("legacy", "pdf-legacy"), ("ocr", "ocr"))
                             if m in methods) or "pdf-text"
         st.encodings = sorted(encodings)
+        st.signed = signed
         if not st.text.strip():
             self._no_text(path, pages, warnings)
         return st

@@ -199,7 +199,7 @@ SEED_FIELD_FLOORS = {
 SEED_MACRO_FLOOR = 0.95
 # A floor, not a target: the real documents (layout text, tables, Word numbering) are where
 # the extractor is weakest today. Raise it as accuracy improves.
-REAL_MACRO_FLOOR = 0.92  # 0.931 in session 5 (referee on the 11 real gold records)
+REAL_MACRO_FLOOR = 0.94  # 0.954 in session 5 (referee on the 11 real gold records)
 
 
 def scores(group: str) -> dict:
@@ -213,24 +213,25 @@ def scores(group: str) -> dict:
     return score_records(pairs)
 
 
-def test_seed_scores():
-    result = scores("seeds")
+def check_floors(group: str, field_floors: dict[str, float], macro_floor: float) -> None:
+    """The group's scores reach each field's floor and the macro floor; the failure shows the table."""
+    result = scores(group)
     table = format_table(result, verbose=True)
     f1 = {field: row[2] for field, row in result["fields"].items()}
-    below = {field: round(f1.get(field, 0.0), 3) for field, floor in SEED_FIELD_FLOORS.items()
+    below = {field: round(f1.get(field, 0.0), 3) for field, floor in field_floors.items()
              if f1.get(field, 0.0) < floor}
-    assert not below, f"fields below their floor on the seeds: {below}\n{table}"
-    assert result["macro_f1"] >= SEED_MACRO_FLOOR, table
+    assert not below, f"fields below their floor on {group}: {below}\n{table}"
+    assert result["macro_f1"] >= macro_floor, table
 
 
-REAL_FIELD_FLOORS = {"deadlines": 0.95}  # 0.962 in session 5; was 0.886 before deadline owners were read in sentences
+def test_seed_scores():
+    check_floors("seeds", SEED_FIELD_FLOORS, SEED_MACRO_FLOOR)
+
+
+# session 5: deadlines 0.962 (0.886 before deadline owners were read in sentences); events 1.000 (0.857
+# before schedule tables in layout text); header.issued_date 1.000 (0.818 before signing dates)
+REAL_FIELD_FLOORS = {"deadlines": 0.95, "events": 0.95, "header.issued_date": 0.95}
 
 
 def test_real_scores():
-    result = scores("real")
-    table = format_table(result, verbose=True)
-    f1 = {field: row[2] for field, row in result["fields"].items()}
-    below = {field: round(f1.get(field, 0.0), 3) for field, floor in REAL_FIELD_FLOORS.items()
-             if f1.get(field, 0.0) < floor}
-    assert not below, f"fields below their floor on the real documents: {below}\n{table}"
-    assert result["macro_f1"] >= REAL_MACRO_FLOOR, table
+    check_floors("real", REAL_FIELD_FLOORS, REAL_MACRO_FLOOR)

@@ -229,7 +229,8 @@ def refresh_lookups(db: Path, always: bool = False, on_rebuild=None) -> Optional
         they were up to date.
     """
     from kehoach.store import connect
-    from kehoach.store.optimize import behind, is_fresh, optimize as run_optimize, worth_rebuilding
+    from kehoach.store.optimize import REBUILD_SECONDS_PER_PLAN, behind, is_fresh, optimize as run_optimize, \
+        worth_rebuilding
 
     with _store_errors():
         con = connect(db)
@@ -240,7 +241,7 @@ def refresh_lookups(db: Path, always: bool = False, on_rebuild=None) -> Optional
             if not always and not worth_rebuilding(total, new):
                 return (f"lookup tables not rebuilt: {new} of {total} plans are new since the last build; "
                         f"`obligations` and `cites` read the plain views (same rows, slower) until "
-                        f"`kehoach optimize --db {db}` (about {total * 0.35 / 1000:.0f} s)")
+                        f"`kehoach optimize --db {db}` (about {total * REBUILD_SECONDS_PER_PLAN:.0f} s)")
             if on_rebuild is not None:
                 on_rebuild()
             done = run_optimize(con)

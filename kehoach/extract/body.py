@@ -12,7 +12,7 @@ from kehoach.extract.dates import DateHit, find_dates
 from kehoach.extract.names import clean, display_case, same_agency
 from kehoach.extract.worklist import WorkItem, split_coordinators
 from kehoach.extract.structure import Anatomy, Line, rank
-from kehoach.extract.vocabulary import deadline_vocab, phrase_full, phrase_regex, phrases
+from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, phrase_regex, phrases
 
 
 def children(lines: list[Line], i: int) -> list[Line]:
@@ -38,8 +38,7 @@ _COORD_END = re.compile(r"[.:(]|\s+để\s+|\s+trong\s+")  # where a coordinator
 @lru_cache(maxsize=None)
 def _handed_to_rx() -> re.Pattern:
     """"X, phân công Y: …": Y, the unit the work is handed to (genre.json delegation_words)."""
-    words = "|".join(re.escape(w) for w in phrases("delegation_words"))
-    return re.compile(r",\s*(?:" + words + r")\s+(?P<who>[^:]+):?\s*(?P<rest>.*)$")
+    return re.compile(r",\s*(?:" + phrase_alt("delegation_words") + r")\s+(?P<who>[^:]+):?\s*(?P<rest>.*)$")
 
 
 def _starts_with(group: str, text: str) -> Optional[re.Match]:
@@ -661,6 +660,4 @@ _PLURAL_START = re.compile(r"(?i)(?:các|những)\s")  # "Các nội dung khác 
 @lru_cache(maxsize=None)
 def _delegation_rx() -> re.Pattern:
     # genre.json delegation_words ("giao", "giao cho", "phân công") inside a sentence, before the unit
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(phrases("delegation_words"), key=len,
-                                                                          reverse=True)) + r")\s+(?=\w)",
-                      re.IGNORECASE)
+    return re.compile(r"(?<!\w)(?:" + phrase_alt("delegation_words") + r")\s+(?=\w)", re.IGNORECASE)

@@ -18,7 +18,7 @@ from kehoach.extract.dates import find_dates
 from kehoach.extract.header import NUMBER_CORE
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line
-from kehoach.extract.vocabulary import genre, type_name_regex
+from kehoach.extract.vocabulary import genre, phrase_alt, type_name_regex
 # one key function for the record's `key` and the store's number_key column, so they always agree
 from kehoach.store.keys import number_key
 
@@ -104,9 +104,7 @@ def _sentence_end(text: str, i: int) -> bool:
 
 @lru_cache(maxsize=None)
 def _attachment_rx() -> re.Pattern:
-    notes = genre()["attachment_notes"]["phrases"]
-    alt = "|".join(re.escape(p) for p in sorted(notes, key=len, reverse=True))
-    return re.compile(r"\s*\(\s*(?:" + alt + r")\s*\)?\s*$", re.IGNORECASE)
+    return re.compile(r"\s*\(\s*(?:" + phrase_alt("attachment_notes") + r")\s*\)?\s*$", re.IGNORECASE)
 
 
 def _tidy(part: Optional[str]) -> Optional[str]:
@@ -142,8 +140,7 @@ def _issuer_end(issuer: str) -> str:
 
 @lru_cache(maxsize=None)
 def _locality_rx() -> re.Pattern:
-    levels = genre()["locality_levels"]["phrases"]
-    return re.compile(r"^(?:" + "|".join(re.escape(x) for x in sorted(levels, key=len, reverse=True)) + r")(?!\w)")
+    return re.compile(r"^(?:" + phrase_alt("locality_levels") + r")(?!\w)")
 
 
 def _relation_of(line_text: str) -> Optional[str]:

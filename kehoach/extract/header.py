@@ -10,7 +10,7 @@ from typing import Optional
 from kehoach.extract.dates import parse_date_line
 from kehoach.extract.names import clean, display_case, is_mostly_upper, normalized
 from kehoach.extract.structure import Anatomy, Line
-from kehoach.extract.vocabulary import number_codes, phrase_regex, phrases
+from kehoach.extract.vocabulary import number_codes, phrase_alt, phrase_regex
 from kehoach.vocab import load
 
 # Số ký hiệu: "4639 /KH-UBND-NV", "16-KH/MTTQ-BTT", "01.6/GĐN/KSYB", "/KH-UBND" (blank),
@@ -173,10 +173,9 @@ def _find_vv(zone: list[Line], motto: re.Pattern) -> Optional[tuple[str, tuple[i
     return None
 
 
-@lru_cache(maxsize=None)
 def _levels() -> str:
     """Alternation of the locality level words (genre.json ``locality_levels``, the one list), longest first."""
-    return "|".join(re.escape(w) for w in sorted(phrases("locality_levels"), key=len, reverse=True))
+    return phrase_alt("locality_levels")
 
 
 @lru_cache(maxsize=None)

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-from kehoach.extract.vocabulary import genre
+from kehoach.extract.vocabulary import phrase_alt
 from kehoach.vocab import compare_key, expand_abbreviations, expand_abbreviations_display, load
 
 
@@ -24,8 +24,7 @@ def _proper_rx() -> list[tuple[re.Pattern, str]]:
 @lru_cache(maxsize=None)
 def _level_rx() -> re.Pattern:
     # the one list of level words is genre.json's (citations reads it too)
-    levels = sorted(genre()["locality_levels"]["phrases"], key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(x) for x in levels) + r")\s+", re.IGNORECASE)
+    return re.compile(r"(?<!\w)(" + phrase_alt("locality_levels") + r")\s+", re.IGNORECASE)
 
 
 def _level_at(low: str) -> Optional[re.Match]:

@@ -41,16 +41,23 @@ def _alt(words: list[str]) -> str:
 
 
 @lru_cache(maxsize=None)
+def phrase_alt(group: str) -> str:
+    """The phrases of a genre group as a regex alternation, escaped, longest first; for patterns of
+    another shape than ``phrase_regex``'s."""
+    return _alt(phrases(group))
+
+
+@lru_cache(maxsize=None)
 def phrase_regex(group: str, anchored: bool = False) -> re.Pattern:
     """Case-insensitive regex matching any phrase of a genre group at word boundaries."""
-    body = r"(?<!\w)(?:" + _alt(phrases(group)) + r")(?!\w)"
+    body = r"(?<!\w)(?:" + phrase_alt(group) + r")(?!\w)"
     return re.compile((r"^\s*" if anchored else "") + body, re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)
 def phrase_full(group: str) -> re.Pattern:
     """Case-insensitive regex matching a whole string that is one phrase of a genre group (a label)."""
-    return re.compile(r"^(?:" + _alt(phrases(group)) + r")$", re.IGNORECASE)
+    return re.compile(r"^(?:" + phrase_alt(group) + r")$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)

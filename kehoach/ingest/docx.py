@@ -416,9 +416,12 @@ class _Styles:
         """Every font the styles name, the document default included."""
         out = [self.default_font] if self.default_font else []
         if self._styles_el is not None:
-            for rf in self._styles_el.iter(W_RFONTS):
-                out += [f for f in (rf.get(W_HANSI), rf.get(W_ASCII)) if f]
+            out += _font_names(self._styles_el)
         return out
+
+    def paragraph_font(self, style_id: Optional[str]) -> Optional[str]:
+        """The font of a paragraph of style ``style_id`` (None: the default style) that sets none itself."""
+        return self.font_of(style_id or self.default_paragraph) or self.default_font
 
     def font_of(self, style_id: Optional[str]) -> Optional[str]:
         """The font a (paragraph or character) style sets, following basedOn; None if none does."""
@@ -470,16 +473,17 @@ def _rfonts_name(rf) -> Optional[str]:
     return None if rf is None else rf.get(W_HANSI) or rf.get(W_ASCII)
 
 
+def _font_names(el) -> list[str]:
+    """The Latin font names (w:hAnsi, w:ascii) of every w:rFonts under ``el``."""
+    return [f for rf in el.iter(W_RFONTS) for f in (rf.get(W_HANSI), rf.get(W_ASCII)) if f]
+
+
 def _legacy_fonts(body, styles: "_Styles") -> tuple[bool, bool]:
     """(any font the styles name is legacy TCVN3/VNI, any font the body names is). Most documents
     have neither, and then no run needs its font looked up; many carry an old template whose styles
     name .VnTime while the body's text is Unicode."""
     in_styles = any(legacy.font_encoding(n) for n in set(styles.fonts()))
-    names = set()
-    for rf in body.iter(W_RFONTS):
-        names.add(rf.get(W_HANSI))
-        names.add(rf.get(W_ASCII))
-    return in_styles, any(legacy.font_encoding(n) for n in names if n)
+    return in_styles, any(legacy.font_encoding(n) for n in set(_font_names(body)))
 
 
 def _on_attr(v: Optional[str]) -> bool:
@@ -633,8 +637,7 @@ class _Walker:
         styles = self.styles
         if self.legacy_in_body or p in self.walked:
             return None
-        if self.legacy_fonts and legacy.font_encoding(
-                styles.font_of(style_id or styles.default_paragraph) or styles.default_font):
+        if self.legacy_fonts and legacy.font_encoding(styles.paragraph_font(style_id)):
             return None
         text = "".join(_w_texts()(p))
         return text if legacy.is_unicode_vietnamese(text) or not legacy.has_legacy_chars(text) else None
@@ -659,8 +662,7 @@ class _Walker:
             out = []
             outer_font = self._para_font
             if self.legacy_fonts:
-                self._para_font = _font_name(para_rpr) \
-                    or self.styles.font_of(style_id or self.styles.default_paragraph) or self.styles.default_font
+                self._para_font = _font_name(para_rpr) or self.styles.paragraph_font(style_id)
             self.inline(p, out, boxes)
             self._para_font = outer_font
         text, encs = legacy.fix_runs(out, self.legacy_context)

@@ -31,6 +31,7 @@ from kehoach.extract import dates, extract_record
 from kehoach.extract.dates import find_dates
 from kehoach.ingest import DocumentLoadError, SourceText, read_document
 from kehoach.ingest.base import Block, PageInfo
+from kehoach.ingest import normalize
 from kehoach.ingest.normalize import LINE_STEPS, normalize_line, normalize_text
 from kehoach.ingest.text import decode_bytes, source_from_text
 from kehoach.schema import PlanRecord
@@ -367,6 +368,17 @@ def test_normalize_line_shortcut_gives_what_the_steps_give(raw):
     """``normalize_line`` skips the steps for a line that none of them would change but NFC; on any
     line it gives what running every line step gives."""
     assert normalize_line(raw) == normalize_text(raw, LINE_STEPS).strip()
+
+
+@given(raw=st.one_of(any_text, st.text(alphabet=" \t\u00a0\u2003\u200b\u202f\u3000\n*_ab\u1ea1", max_size=30)))
+def test_space_and_markdown_steps_give_their_one_regex_meaning(raw):
+    """collapse_spaces and strip_markdown are written for speed (two passes; branches that start with a
+    literal); they give what the plain one-regex forms give: every run of space characters is one " ",
+    each line stripped; "*"/"**"/"***" and "__" emphasis markers dropped."""
+    space = "[ \t\u00a0\u2000-\u200b\u202f\u3000]"
+    runs = re.sub(space + "+", " ", raw)
+    assert normalize.collapse_spaces(raw) == "\n".join(ln.strip() for ln in runs.split("\n"))
+    assert normalize.strip_markdown(raw) == re.sub(r"\*{1,3}|_(?<!\w_)_|__(?!\w)", "", raw)
 
 
 def _flip(data: bytes, rnd: random.Random, n: int) -> bytes:

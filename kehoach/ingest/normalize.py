@@ -14,10 +14,14 @@ from typing import Callable, Iterable
 _BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")  # within a line
 # markdown emphasis markers (**bold**, *italic*, __x__); a lone "*" used as a
 # footnote marker after a word is also dropped, the word is kept
-# (written to start with a literal so that `re` can skip ahead: "(?<!\w)__" as "_(?<!\w_)_")
-_MD = re.compile(r"\*{1,3}|_(?<!\w_)_|__(?!\w)")
-# a run of spaces, or any other space character: a lone " " is left alone (replacing it by itself is slow)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]{2,}|[\t\u00a0\u2000-\u200b\u202f\u3000]")
+# (every branch starts with a literal, so that `re` skips ahead to a "*" or "_": "(?<!\w)__" written as
+# "_(?<!\w_)_", "\*{1,3}" as "\*\*?\*?"; 0.12 against 0.41 ms on a 10 kchar plan)
+_MD = re.compile(r"\*\*?\*?|_(?<!\w_)_|__(?!\w)")
+# collapse_spaces turns every run of space characters into one " ", in two cheap passes: each space
+# character other than " " becomes " " (rare: the regex skips ahead to one), then runs of " " shrink.
+# (One regex for runs, "[ \t…]{2,}|[\t…]", tried a match at every " ": 0.65 against 0.21 ms on a 10 kchar plan.)
+_ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u3000]")
+_SPACE_RUN = re.compile(r"  +")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200c\u200d\u2060]")
 
 
@@ -43,7 +47,11 @@ def strip_markdown(text: str) -> str:
 
 
 def collapse_spaces(text: str) -> str:
-    return "\n".join(ln.strip() for ln in _SPACES.sub(" ", text).split("\n"))
+    if _ODD_SPACE.search(text):
+        text = _ODD_SPACE.sub(" ", text)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    return "\n".join(ln.strip() for ln in text.split("\n"))
 
 
 def collapse_blank_lines(text: str) -> str:

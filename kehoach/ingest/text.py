@@ -68,11 +68,12 @@ def source_from_text(raw: str, fmt: str = "txt", path: str | None = None) -> Sou
     prev_blank = False
     raw = newlines(raw)
     for line, norm in zip(raw.split("\n"), normalize_lines(raw)):
-        if line.strip():
-            # a line that normalization empties ("***", a bookmark) is no text, and no blank line either
-            if norm and b.add(norm, normalize=False) is not None:
-                prev_blank = False
+        if norm:  # normalized lines hold no line break and are stripped
+            b.add_line(norm)
+            prev_blank = False
             continue
+        if line.strip():
+            continue  # a line that normalization empties ("***", a bookmark) is no text, and no blank line either
         if not prev_blank and b.blocks:
             b.blank()
             prev_blank = True

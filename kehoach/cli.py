@@ -872,6 +872,9 @@ from kehoach import cli_crossplan  # noqa: E402,F401  (registers its commands on
 
 def main() -> None:
     """Console-script entry point (`kehoach`)."""
+    from kehoach.store.db import keep_pandas_out
+
+    keep_pandas_out()
     app()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +14,32 @@ from kehoach.store.errors import DatabaseNotFoundError, SchemaOutdatedError, Sto
 from kehoach.store.migrations import MIGRATIONS, migrate, pending_migrations
 
 DEFAULT_DB = "kehoach.duckdb"
+
+
+def keep_pandas_out() -> None:
+    """Make ``import pandas`` fail in this process, unless it is imported already.
+
+    DuckDB's Python client looks up ``pandas.NaT`` for every bound parameter, with no
+    guard and no setting, so where pandas is installed the first parameterized query
+    of a process imports pandas (with numpy): 0.65 s of a ~1 s `kehoach obligations`
+    on these machines. kehoach never uses pandas. Only for a process kehoach owns
+    (the `kehoach` command); a program that imports kehoach keeps its own modules.
+    """
+    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoPandas())
+
+
+class _NoPandas:
+    """An import finder that refuses pandas, as if it were not installed.
+
+    (Not ``sys.modules["pandas"] = None``: pyarrow takes a "pandas" key there for the module.)
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (kept out by kehoach.store.db.keep_pandas_out)",
+                                      name=name)
+        return None
 
 
 # DuckDB lets one process write a database file, or several processes read it,

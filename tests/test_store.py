@@ -193,6 +193,23 @@ def test_document_row(seeded_db):
     assert key == "4639/kh-ubnd-nv"
 
 
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_stored_json_text_is_the_record_json(seed):
+    """record_json is written by pydantic (to_json), the CLI prints to_json_dict: the same object, with the
+    source's route, encodings and page sources left out only where they are empty."""
+    import json
+
+    from kehoach.schema.record import PageSource
+
+    rec = gold_record(seed)
+    assert json.loads(rec.to_json()) == rec.to_json_dict()
+    assert "route" not in json.loads(rec.to_json())["source"]
+    rec.source.route, rec.source.encodings = "ocr", ["tcvn3"]
+    rec.source.page_sources = [PageSource(page=1, method="ocr", confidence=91.5)]
+    assert json.loads(rec.to_json()) == rec.to_json_dict()
+    assert json.loads(rec.to_json())["source"]["page_sources"][0]["confidence"] == 91.5
+
+
 def test_store_is_idempotent(seeded_db):
     before = counts(seeded_db)
     for seed in SEED_IDS:

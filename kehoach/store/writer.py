@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -209,7 +208,7 @@ def _write(con, doc_id: str, record: "PlanRecord", source_text: Optional["Source
         issued_start, issued_end, record.title,
         signer.name if signer else None, signer.position if signer else None,
         signer.authority if signer else None, signer.on_behalf_of if signer else None,
-        json.dumps(record.to_json_dict(), ensure_ascii=False), _utcnow(), record.schema_version,
+        record.to_json(), _utcnow(), record.schema_version,
         file_size, file_mtime, links.issuer,
     )])
 

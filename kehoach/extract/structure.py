@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.vocabulary import doc_type_headings, phrase_regex
@@ -37,14 +38,14 @@ class Line:
     body_start: int = 0  # offset where the text after the label begins
     block: Optional[int] = None  # index of the cell block this line lies in, if any
 
-    @property
-    def body(self) -> str:
-        return self.text[self.body_start - self.start:]
+    def __post_init__(self) -> None:
+        # the text after the label: read many times per line, so kept (``_label`` sets it anew with body_start)
+        self.body = self.text[self.body_start - self.start:]
 
     @property
     def is_upper(self) -> bool:
-        letters = [c for c in self.body if c.isalpha()]
-        return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.85
+        letters = "".join(filter(str.isalpha, self.body))
+        return bool(letters) and sum(map(str.isupper, letters)) / len(letters) > 0.85
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Anatomy:
     text: str
     lines: list[Line]
     heading: Optional[Line] = None  # "KẾ HOẠCH"
+    heading_code: Optional[str] = None  # its document-type code ("KH")
     title_lines: list[Line] = field(default_factory=list)
     header_lines: list[Line] = field(default_factory=list)
     preamble: list[Line] = field(default_factory=list)
@@ -174,20 +176,27 @@ def _label(ln: Line) -> None:
     ln.label = lab
     ln.depth = lab.count(".") + 1 if kind == "num" else 0
     ln.body_start = ln.start + m.end()
+    ln.body = ln.text[m.end():]
 
 
-def _is_heading_line(ln: Line, headings: dict[str, str]) -> Optional[str]:
+def _is_heading_line(ln: Line, headings: list[tuple[str, str, str]]) -> Optional[str]:
     t = _SPACES.sub(" ", ln.text.strip()).rstrip(":").upper()
     t_compact = t.replace(" ", "")
-    for h, code in headings.items():
-        if t == h or t_compact == h.replace(" ", ""):
+    for h, h_compact, code in headings:
+        if t == h or t_compact == h_compact:
             return code
     return None
 
 
+@lru_cache(maxsize=None)
+def _headings() -> list[tuple[str, str, str]]:
+    """(heading, heading without spaces, code) of every document type, in the data's order."""
+    return [(h, h.replace(" ", ""), code) for h, code in doc_type_headings().items()]
+
+
 def find_type_heading(lines: list[Line]) -> tuple[Optional[Line], Optional[str]]:
     """The document-type heading line ("KẾ HOẠCH") and its code, in the first part."""
-    headings = doc_type_headings()
+    headings = _headings()
     limit = max(25, len(lines) // 3)
     for ln in lines[:limit]:
         code = _is_heading_line(ln, headings)
@@ -234,7 +243,7 @@ def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow: bo
     """Split the document into its parts; ``cells`` are (start, end) of table cells."""
     lines = split_lines(text, cells, reflow)
     a = Anatomy(text=text, lines=lines)
-    heading, _ = find_type_heading(lines)
+    heading, a.heading_code = find_type_heading(lines)
     a.heading = heading
     pre_rx = _preamble_rx()
 
@@ -346,13 +355,14 @@ def looks_hard_wrapped(text: str) -> bool:
     paragraph's, and most lines are about that long, or (a short letter whose header, recipients
     and signature make many short lines: 049) fewer are, but most of them stop mid-sentence."""
     stripped = [x.strip() for x in text.split("\n")]
-    lengths = sorted(len(x) for x in stripped if x)
+    lengths = sorted(map(len, filter(None, stripped)))
     if len(lengths) < 20:
         return False
     p80 = lengths[int(len(lengths) * 0.8)]
     if not 50 <= p80 <= 130:
         return False
-    full = [x for x in stripped if len(x) >= 0.8 * p80]
+    at_least = 0.8 * p80
+    full = [x for x in stripped if len(x) >= at_least]
     share = len(full) / len(lengths)
     if share >= 0.4:
         return True

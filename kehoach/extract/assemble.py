@@ -39,14 +39,15 @@ def assemble(st: dict, source: SourceText) -> PlanRecord:
     deadlines = st["deadlines"]
     assignments = st["assignments"]
     for a in assignments:
-        dl = next((d for d in deadlines if _within((d.start, d.end), a.span) and d.date), None)
+        a0, a1 = a.span
+        dl = next((d for d in deadlines if a0 <= d.start < a1 and d.date), None)
         rec.assignments.append(Assignment(
             assignee=a.assignee, assignee_normalized=normalized(a.assignee), role=a.role, request=a.request,
             coordinators=a.coordinators, coordinators_normalized=[normalized(c) or c for c in a.coordinators],
             tasks=[t[0] for t in a.tasks], task_spans=[(t[1], t[2]) for t in a.tasks],
             deadline=a.deadline or (dl.date if dl else None), span=a.assignee_span, page=page(a.span[0])))
     for d in deadlines:
-        owner = next((a for a in assignments if _within((d.start, d.end), a.span)), None)
+        owner = next((a for a in assignments if a.span[0] <= d.start < a.span[1]), None)
         task = None
         if owner is not None:
             task = next((t[0] for t in owner.tasks if t[1] <= d.start < t[2] + 1), None)
@@ -71,7 +72,7 @@ def assemble(st: dict, source: SourceText) -> PlanRecord:
 def _dates(st: dict, source: SourceText) -> list[DateMention]:
     a = st["anatomy"]
     h = st["header"]
-    pre = [(ln.start, ln.end) for ln in a.preamble]
+    pre = [(ln.start, ln.end) for ln in a.preamble]  # the tests below are _within's, written out
     dls = [(d.start, d.end) for d in st["deadlines"]]
     evs = [e.span for e in st["events"]]
     out = []
@@ -82,11 +83,11 @@ def _dates(st: dict, source: SourceText) -> list[DateMention]:
             continue  # "ngày   tháng 7 năm 2026": a date left blank for signing is no date mention
         if h.date_span and _within(sp, h.date_span) and not out:
             role = "issued"
-        elif any(_within(sp, x) for x in pre):
+        elif any(s <= d.start < e for s, e in pre):
             role = "basis"
-        elif any(x[0] <= d.end and d.start <= x[1] for x in dls):
+        elif any(s <= d.end and d.start <= e for s, e in dls):
             role = "deadline"
-        elif any(x[0] <= d.end and d.start <= x[1] for x in evs):
+        elif any(s <= d.end and d.start <= e for s, e in evs):
             role = "event"
         elif d.precision == "half":
             role = "period"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Optional
 
@@ -45,6 +46,24 @@ def _starts_with(group: str, text: str) -> Optional[re.Match]:
     return phrase_regex(group, anchored=True).match(text)
 
 
+# --- pre-checks ----------------------------------------------------------------------------------
+# A case-insensitive phrase regex tries every position of a text, and most texts hold none of the
+# phrases; a plain substring search of the lower-cased text for a piece of each phrase leaves those out.
+
+# Letters that an IGNORECASE regex matches to a character whose str.lower() is not that letter ("İ" and
+# "ı" match "i"). tests/test_extract_prechecks.py checks the letters of the pre-checked phrases against
+# all of Unicode.
+FOLDS_APART = "i"
+
+
+def _keys(phrases: Iterable[str]) -> tuple[str, ...]:
+    """For each phrase, a piece of it that the lower-cased text holds wherever the phrase regex matches: the
+    phrase in lower case, or its longest piece without a letter of ``FOLDS_APART``."""
+    keys = {max(re.split("[" + re.escape(FOLDS_APART) + "]", p.lower()), key=len) for p in phrases}
+    # "trước ngày" is found where "trước" is
+    return tuple(sorted(k for k in keys if not any(o != k and o in k for o in keys)))
+
+
 # --- events --------------------------------------------------------------------------------------
 
 @dataclass
@@ -63,6 +82,11 @@ _RECUR = re.compile(r"(\d+\s*(?:tháng|năm|quý|tuần|ngày)\s*/\s*lần|(?:h�
 _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,80}?)\s*:\s*(?P<rest>.*)$")
 
 
+def _label_colon(text: str) -> Optional[re.Match]:
+    """``_LABEL_COLON.match``; most lines have no colon, and the pattern tries 80 label lengths to find that."""
+    return _LABEL_COLON.match(text) if ":" in text else None
+
+
 def _event_name_from_title(title: Optional[str]) -> Optional[str]:
     if not title:
         return None
@@ -70,8 +94,15 @@ def _event_name_from_title(title: Optional[str]) -> Optional[str]:
     return t[:1].upper() + t[1:]
 
 
+@lru_cache(maxsize=None)
+def _phase_rx() -> re.Pattern:
+    """"Đợt 1: …" (genre.json phase_labels): a phase of the plan's activity."""
+    return re.compile(r"^(?P<label>(?:" + "|".join(re.escape(w) for w in phrases("phase_labels"))
+                      + r")\s+\S{1,4})\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+
+
 def _after_label(ln: Line) -> str:
-    m = _LABEL_COLON.match(ln.body)
+    m = _label_colon(ln.body)
     return m.group("rest") if m else ""
 
 
@@ -96,8 +127,7 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
     time_rx = phrase_regex("time_labels", anchored=True)
     loc_rx = phrase_regex("location_labels", anchored=True)
     cnt_rx = phrase_regex("attendee_count", anchored=True)
-    phase_rx = re.compile(r"^(?P<label>(?:" + "|".join(re.escape(w) for w in phrases("phase_labels"))
-                          + r")\s+\S{1,4})\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+    phase_rx = _phase_rx()
     due_rx = phrase_full("deadline_field_labels")
     attendees = None
     for ln in lines:
@@ -108,7 +138,7 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
                 break
     activity = _event_name_from_title(title)
     for i, ln in enumerate(lines):
-        pm = phase_rx.match(ln.body) if ln.kind in ("num", "letter", "none") else None
+        pm = phase_rx.match(ln.body) if ln.kind in ("num", "letter", "none") and ":" in ln.body else None
         if pm:
             # "1. Đợt 1: Từ ngày 05/12/2025 đến ngày 20/02/2026:": a phase of the plan's activity
             hits = find_dates(pm.group("rest"), default_year)
@@ -123,7 +153,7 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
             continue
         if not time_rx.match(ln.body):
             continue
-        lm = _LABEL_COLON.match(ln.body)
+        lm = _label_colon(ln.body)
         if lm and due_rx.match(clean(lm.group("label"))):
             continue  # "Thời gian hoàn thành: …" is a deadline, not an event
         kids = children(lines, i) if ln.kind != "none" else []
@@ -147,7 +177,7 @@ def events(a: Anatomy, lines: list[Line], title: Optional[str], default_year: Op
             out.append(EventItem(name, s, e, location, attendees, recurrence, (base + h.start, base + h.end)))
             continue
         for k in kids:
-            m = _LABEL_COLON.match(k.body)
+            m = _label_colon(k.body)
             if not m:
                 continue
             # "- Từ ngày 04/02/2026: Ban Thường trực … họp …" (the date is the label) or "- Khai mạc: 8 giờ …"
@@ -192,7 +222,8 @@ def _schedule_table_rows(text: str, lines: list[Line], activity: Optional[str],
     out: list[EventItem] = []
     done_to = -1
     for i, ln in enumerate(lines):
-        if ln.kind != "none" or ln.start < done_to or len(ln.text) > 300 or not _TT_COLUMN.search(ln.text):
+        if ln.kind != "none" or ln.start < done_to or len(ln.text) > 300 or "TT" not in ln.text \
+                or not _TT_COLUMN.search(ln.text):
             continue
         window = lines[max(0, i - 2):i + 2]  # a layout header spreads over a few lines
         if not any(head_rx.search(w.text) for w in window):
@@ -296,7 +327,7 @@ def participants(lines: list[Line]) -> list[ParticipantItem]:
             same.role = role
 
     for i, ln in enumerate(lines):
-        m0 = _LABEL_COLON.match(ln.body)
+        m0 = _label_colon(ln.body)
         exact = bool(m0 and exact_rx.match(clean(m0.group("label"))))
         if not exact and (ln.kind == "none" or not label_rx.match(ln.body)):
             continue
@@ -323,7 +354,7 @@ def participants(lines: list[Line]) -> list[ParticipantItem]:
                 continue
             body = k.body
             sub = children(kids, j)
-            m = _LABEL_COLON.match(body)
+            m = _label_colon(body)
             if m and not clean(m.group("rest")) and sub:
                 continue  # "- Cấp tỉnh:" groups the lines below it
             if m and clean(m.group("rest")):
@@ -472,11 +503,11 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
         for i, head in heads:
             if any(r[0] <= head.start < r[1] for r in skip):
                 continue
-            parsed = _parse_head(head.body, has_children=bool(children(sec, i)))
+            kids = children(sec, i)
+            parsed = _parse_head(head.body, has_children=bool(kids))
             if parsed is None:
                 continue
             who, who_off, inline, request = parsed
-            kids = children(sec, i)
             tasks: list[tuple[str, int, int]] = []
             if inline:
                 at = head.body.lower().find(inline[:10].lower())
@@ -524,16 +555,42 @@ class DeadlineItem:
     task: Optional[str] = None
 
 
+@lru_cache(maxsize=None)
 def _marker_rx() -> re.Pattern:
     ms = sorted((m["phrase"] for m in deadline_vocab()["markers"]), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(m) for m in ms) + r")(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _marker_keys() -> tuple[str, ...]:
+    return _keys(m["phrase"] for m in deadline_vocab()["markers"])
+
+
+def _lines_with_marker(texts: list[str]) -> Sequence[int]:
+    """Indices of the lines that may hold a deadline marker, found with plain substring search of the
+    lower-cased lines (the marker regex tries every position of a line and most lines hold none)."""
+    joined = "\n".join(texts)
+    low = joined.lower()
+    if len(low) != len(joined):  # a letter that lower-cases to two characters: offsets would shift
+        return range(len(texts))
+    starts = [0]
+    for t in texts:
+        starts.append(starts[-1] + len(t) + 1)
+    found: set[int] = set()
+    for key in _marker_keys():
+        at = low.find(key)
+        while at != -1:
+            found.add(bisect_right(starts, at) - 1)
+            at = low.find(key, at + 1)
+    return sorted(found)
 
 
 def deadlines(lines: list[Line], default_year: Optional[int]) -> list[DeadlineItem]:
     out: list[DeadlineItem] = []
     gap = int(deadline_vocab()["max_gap_chars"])
     mrx = _marker_rx()
-    for ln in lines:
+    for i in _lines_with_marker([ln.text for ln in lines]):
+        ln = lines[i]
         t = ln.text
         hits = None  # the line's dates, found when it has a marker (most lines have none)
         used: set[int] = set()
@@ -626,16 +683,20 @@ def attribute_deadlines(found: list[DeadlineItem], items: list[WorkItem],
     return out
 
 
+_ITEM_START = r"\n\s*(?:[-–+•]|\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s"
+# the sentence first; failing that, the paragraph (after a line that ends a sentence, an indented or
+# blank-separated line, or a list item)
+_SUBJECT_BOUNDARIES = (re.compile(r"[.;:!?](?=\s)|" + _ITEM_START),
+                       re.compile(r"[.;:!?][ \t]*\n|\n(?=[ \t]{2,}\S)|\n\s*\n|" + _ITEM_START))
+
+
 def sentence_subject(text: str, at: int) -> Optional[str]:
     """The unit that opens the sentence holding offset ``at`` ('Ban Quản lý Khu kinh tế chủ trì, …, hoàn thành
     trong năm 2026'), or None when the sentence does not open with one."""
     window = text[max(0, at - 1500):at]
-    item = r"\n\s*(?:[-–+•]|\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s"
-    # the sentence first; failing that, the paragraph (after a line that ends a sentence, an indented or
-    # blank-separated line, or a list item)
-    for boundary in (r"[.;:!?](?=\s)|" + item, r"[.;:!?][ \t]*\n|\n(?=[ \t]{2,}\S)|\n\s*\n|" + item):
+    for boundary in _SUBJECT_BOUNDARIES:
         cut = 0
-        for m in re.finditer(boundary, window):
+        for m in boundary.finditer(window):
             cut = m.end()
         sentence = window[cut:].replace("\n", " ").strip()
         if not sentence:

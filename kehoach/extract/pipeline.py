@@ -25,9 +25,11 @@ def _ensure_extension() -> None:
 
 
 def _state(doc: Doc) -> dict:
-    if doc._.get(EXT) is None:
-        doc._.set(EXT, {})
-    return doc._.get(EXT)
+    st = doc._.get(EXT)  # each ``doc._`` builds an accessor object: read it once
+    if st is None:
+        st = {}
+        doc._.set(EXT, st)
+    return st
 
 
 def _text(doc: Doc) -> str:
@@ -49,8 +51,7 @@ def anatomy_component(doc: Doc) -> Doc:
 def header_component(doc: Doc) -> Doc:
     st = _state(doc)
     a = st["anatomy"]
-    _, code = structure.find_type_heading(a.lines)
-    st["header"] = h = header.extract_header(a, code)
+    st["header"] = h = header.extract_header(a, a.heading_code)
     h.signed_date = header.date_from_signatures(h.issued_date, st.get("signed") or [])
     # a date without a year takes the year of the document's date (spec "Values")
     st["year"] = year_of(h.issued_date) or _plan_year(a, h)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.vocabulary import doc_type_headings, phrase_regex
@@ -37,14 +38,14 @@ class Line:
     body_start: int = 0  # offset where the text after the label begins
     block: Optional[int] = None  # index of the cell block this line lies in, if any
 
-    @property
-    def body(self) -> str:
-        return self.text[self.body_start - self.start:]
+    def __post_init__(self) -> None:
+        # the text after the label: read many times per line, so kept (``_label`` sets it anew with body_start)
+        self.body = self.text[self.body_start - self.start:]
 
     @property
     def is_upper(self) -> bool:
-        letters = [c for c in self.body if c.isalpha()]
-        return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.85
+        letters = "".join(filter(str.isalpha, self.body))
+        return bool(letters) and sum(map(str.isupper, letters)) / len(letters) > 0.85
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Anatomy:
     text: str
     lines: list[Line]
     heading: Optional[Line] = None  # "KẾ HOẠCH"
+    heading_code: Optional[str] = None  # its document-type code ("KH")
     title_lines: list[Line] = field(default_factory=list)
     header_lines: list[Line] = field(default_factory=list)
     preamble: list[Line] = field(default_factory=list)
@@ -82,30 +84,39 @@ def split_lines(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow
     ("… Văn bản số\n2265/BCT-ATMT"), or (``reflow``, for page layouts) the previous
     line is as long as a full line of the page.
     """
-    raw_lines: list[tuple[int, int]] = []
+    raw_lines: list[tuple[int, int]] = []  # (start, end) of the non-blank physical lines
+    raws: list[str] = []  # their text
+    numbers: list[int] = []  # their number among all physical lines: adjacent ones differ by 1
     pos = 0
-    for raw in text.split("\n"):
-        start, end = pos, pos + len(raw)
+    for n, raw in enumerate(text.split("\n")):
+        end = pos + len(raw)
+        if raw and not raw.isspace():
+            raw_lines.append((pos, end))
+            raws.append(raw)
+            numbers.append(n)
         pos = end + 1
-        if raw.strip():
-            raw_lines.append((start, end))
     cell_of = _cell_index(raw_lines, cells or [])
     full = _full_width(text, raw_lines) if reflow else None
     merged: list[list[int]] = []
     for k, (s, e) in enumerate(raw_lines):
-        if merged and _continues_wrapped(text, merged[-1], (s, e), full) and cell_of[k] == cell_of[merged[-1][2]]:
+        # raw line k-1 is the last one of merged[-1], and every line of a merged group lies in one cell
+        if merged and numbers[k] == numbers[k - 1] + 1 and cell_of[k] == cell_of[k - 1] \
+                and _continues_wrapped(raws[k - 1].rstrip(), raws[k].lstrip(), full):
             merged[-1][1] = e
             continue
         merged.append([s, e, k])
     out: list[Line] = []
     for s, e, k in merged:
-        ln = Line(idx=len(out), start=s, end=e, text=text[s:e].replace("\n", " "), body_start=s, block=cell_of[k])
+        line_text = raws[k] if e == raw_lines[k][1] else text[s:e].replace("\n", " ")
+        ln = Line(idx=len(out), start=s, end=e, text=line_text, body_start=s, block=cell_of[k])
         _label(ln)
         out.append(ln)
     return out
 
 
 def _cell_index(raw_lines: list[tuple[int, int]], cells: list[tuple[int, int]]) -> list[Optional[int]]:
+    if not cells:
+        return [None] * len(raw_lines)
     out: list[Optional[int]] = []
     for s, _ in raw_lines:
         out.append(next((k for k, (cs, ce) in enumerate(cells) if cs <= s < ce), None))
@@ -125,33 +136,30 @@ _LABEL_START = re.compile(r"^\s*(?:[IVX]+\.|\d+(?:\.\d+)*[.)]|[a-zđ]\)|[-–+�
 # a line that opens with these is never the rest of the line before it
 _STARTS_OWN_LINE = re.compile(r"(?i)n[ơo]i\s+nh[ậa]n|kính gửi|căn cứ\b")
 _DIGIT_START = re.compile(r"\d")
+_NUMBER_GOES_ON = re.compile(r"[A-ZĐ0-9]")
 _SPACES = re.compile(r"\s+")
 
 
-def _continues_wrapped(text: str, prev: list[int], cur: tuple[int, int], full: Optional[int]) -> bool:
-    ps, pe = prev[0], prev[1]
-    if text[pe:cur[0]].count("\n") != 1:
+def _continues_wrapped(prev_text: str, cur_text: str, full: Optional[int]) -> bool:
+    """Whether a physical line continues the one just above it (``split_lines``): ``prev_text`` is that
+    line without its trailing white space, ``cur_text`` this one without its leading white space."""
+    if prev_text[-1] in ".;:!?" or _LABEL_START.match(cur_text):
         return False
-    prev_text = text[ps:pe].rstrip()
-    cur_text = text[cur[0]:cur[1]].lstrip()
-    if not prev_text or prev_text[-1] in ".;:!?" or _LABEL_START.match(cur_text):
-        return False
-    if prev_text[-1] in "-/" and prev_text[-2:-1].isalnum() and re.match(r"[A-ZĐ0-9]", cur_text):
+    if prev_text[-1] in "-/" and prev_text[-2:-1].isalnum() and _NUMBER_GOES_ON.match(cur_text):
         return True  # a document number broken at its dash: "Nghị định số 217/2025/NĐ-\nCP ngày …"
     if _STARTS_OWN_LINE.match(cur_text):
         return False
     first = cur_text[:1]
     if first.islower() or first.isdigit():
         return True
-    last_line = prev_text.rsplit("\n", 1)[-1]
-    return full is not None and len(last_line) >= full and not last_line.isupper()
+    return full is not None and len(prev_text) >= full and not prev_text.isupper()
 
 
 def _label(ln: Line) -> None:
     m = _LABEL.match(ln.text)
     if not m or m.end() == 0:
         return
-    kind = next(k for k in ("roman", "num", "letter", "letterdot", "bullet") if m.group(k) is not None)
+    kind = m.lastgroup  # the named groups are the only groups, one per alternative
     lab = m.group(kind)
     if kind == "roman":
         if not lab:
@@ -168,20 +176,27 @@ def _label(ln: Line) -> None:
     ln.label = lab
     ln.depth = lab.count(".") + 1 if kind == "num" else 0
     ln.body_start = ln.start + m.end()
+    ln.body = ln.text[m.end():]
 
 
-def _is_heading_line(ln: Line, headings: dict[str, str]) -> Optional[str]:
+def _is_heading_line(ln: Line, headings: list[tuple[str, str, str]]) -> Optional[str]:
     t = _SPACES.sub(" ", ln.text.strip()).rstrip(":").upper()
     t_compact = t.replace(" ", "")
-    for h, code in headings.items():
-        if t == h or t_compact == h.replace(" ", ""):
+    for h, h_compact, code in headings:
+        if t == h or t_compact == h_compact:
             return code
     return None
 
 
+@lru_cache(maxsize=None)
+def _headings() -> list[tuple[str, str, str]]:
+    """(heading, heading without spaces, code) of every document type, in the data's order."""
+    return [(h, h.replace(" ", ""), code) for h, code in doc_type_headings().items()]
+
+
 def find_type_heading(lines: list[Line]) -> tuple[Optional[Line], Optional[str]]:
     """The document-type heading line ("KẾ HOẠCH") and its code, in the first part."""
-    headings = doc_type_headings()
+    headings = _headings()
     limit = max(25, len(lines) // 3)
     for ln in lines[:limit]:
         code = _is_heading_line(ln, headings)
@@ -228,7 +243,7 @@ def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow: bo
     """Split the document into its parts; ``cells`` are (start, end) of table cells."""
     lines = split_lines(text, cells, reflow)
     a = Anatomy(text=text, lines=lines)
-    heading, _ = find_type_heading(lines)
+    heading, a.heading_code = find_type_heading(lines)
     a.heading = heading
     pre_rx = _preamble_rx()
 
@@ -340,13 +355,14 @@ def looks_hard_wrapped(text: str) -> bool:
     paragraph's, and most lines are about that long, or (a short letter whose header, recipients
     and signature make many short lines: 049) fewer are, but most of them stop mid-sentence."""
     stripped = [x.strip() for x in text.split("\n")]
-    lengths = sorted(len(x) for x in stripped if x)
+    lengths = sorted(map(len, filter(None, stripped)))
     if len(lengths) < 20:
         return False
     p80 = lengths[int(len(lengths) * 0.8)]
     if not 50 <= p80 <= 130:
         return False
-    full = [x for x in stripped if len(x) >= 0.8 * p80]
+    at_least = 0.8 * p80
+    full = [x for x in stripped if len(x) >= at_least]
     share = len(full) / len(lengths)
     if share >= 0.4:
         return True

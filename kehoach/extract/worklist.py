@@ -27,6 +27,11 @@ from kehoach.extract.structure import Line, rank
 from kehoach.extract.vocabulary import phrase_full, phrase_regex
 
 _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:\s*(?P<rest>.*)$", re.S)
+
+
+def _label_colon(text: str) -> Optional[re.Match]:
+    """``_LABEL_COLON.match``; most lines have no colon, and the pattern tries 60 label lengths to find that."""
+    return _LABEL_COLON.match(text) if ":" in text else None
 _MAX_LABEL_WORDS = 6
 
 
@@ -47,7 +52,7 @@ def _field(ln: Line) -> Optional[tuple[str, str, int]]:
     """(kind, value, value offset) of a 'LABEL: value' line; kind lead/coord/time/other."""
     if ln.kind in ("roman", "num", "letter"):
         return None
-    m = _LABEL_COLON.match(ln.body)
+    m = _label_colon(ln.body)
     if not m:
         return None
     label = clean(m.group("label"))
@@ -96,7 +101,7 @@ def split_coordinators(value: str, plural_groups: bool = True) -> list[str]:
 
 def _task_of(ln: Line) -> tuple[str, int]:
     body = ln.body
-    m = _LABEL_COLON.match(body)
+    m = _label_colon(body)
     if m and phrase_full("task_field_labels").match(clean(m.group("label"))) and clean(m.group("rest")):
         return clean(m.group("rest")), ln.body_start + m.start("rest")
     return clean(body), ln.body_start

@@ -147,11 +147,17 @@ def get_nlp() -> Language:
     read the text and keep character spans), and the affix rules cost more than every component
     together (measured on 100 synthetic plans of 10.5 k chars: 10.3 ms/doc with the default
     Vietnamese rules, 1.2 ms/doc whitespace-only; the whole extraction is ~30 ms/doc).
+
+    For the same reason the vocabulary computes no lexical attributes (lower, norm, shape, prefix,
+    suffix, like_num, ...: 23 Python calls for each word form it meets for the first time): they
+    cost ~3.8 M of ~57 M instructions per plan (bench/instructions.py) and nothing reads them. A
+    component that needs them must set ``nlp.vocab.lex_attr_getters`` back (``spacy.lang.vi``).
     """
     from spacy.tokenizer import Tokenizer
 
     _ensure_extension()
     nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "spacy.Tokenizer.v1"}}})
+    nlp.vocab.lex_attr_getters = {}
     nlp.tokenizer = Tokenizer(nlp.vocab)
     for name in COMPONENTS:
         nlp.add_pipe(name)

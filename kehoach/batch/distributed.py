@@ -30,6 +30,7 @@ from kehoach.batch.lock import IngestLock
 from kehoach.batch.run import IngestOptions, IngestSummary, ProgressSink, Store, _NoProgress, _Run, default_workers
 from kehoach.batch.store import _ident, abs_path, delete_document, doc_tables
 from kehoach.batch.work import FileJob, process_job
+from kehoach.store.params import json_list
 
 DONE_MARK = "_SUCCESS"
 LOADED_MARK = "_LOADED"
@@ -122,8 +123,9 @@ def load_shard(con, shard_dir: str | Path) -> list[tuple[str, str, Optional[str]
         stale = {old for p, old in before.items() if old and old != now_doc.get(p)}
         if stale:
             held = {r[0] for r in con.execute(
-                "SELECT DISTINCT doc_id FROM ingest_files WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
-                [sorted(stale)]).fetchall()}
+                "SELECT DISTINCT doc_id FROM ingest_files "
+                """WHERE doc_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""",
+                [json_list(sorted(stale))]).fetchall()}
             for doc_id in sorted(stale - held):
                 delete_document(con, doc_id)
         con.commit()

@@ -15,7 +15,6 @@ other file still holds.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from kehoach.batch.work import FileResult
 from kehoach.ingest.discover import storable
+from kehoach.store.params import json_list
 
 ERROR_COLUMNS = ("path", "sha256", "reason", "stage", "hint", "at")
 STATE_COLUMNS = ("path", "size", "mtime_ns", "sha256", "doc_id", "status", "reason", "stage", "updated_at")
@@ -115,15 +115,6 @@ def delete_document(con, doc_id: str) -> None:
     con.execute("DELETE FROM documents WHERE id = ?", [doc_id])
 
 
-def _json_list(values: Iterable[str]) -> str:
-    """A list of strings as ONE parameter, a JSON array that SQL unpacks (``unnest(from_json(?, '["VARCHAR"]'))``).
-
-    A Python list parameter is converted element by element, and DuckDB's client looks for pandas at
-    each element (an import attempt each where pandas is not imported: ~35 us; 200 paths a batch, twice).
-    """
-    return json.dumps(list(values), ensure_ascii=False)
-
-
 def file_states(con, paths: Sequence[str]) -> dict[str, tuple]:
     """``ingest_files`` rows for ``paths`` (absolute keys): path -> (size, mtime_ns, status, doc_id)."""
     if not paths:
@@ -131,7 +122,7 @@ def file_states(con, paths: Sequence[str]) -> dict[str, tuple]:
     rows = con.execute(
         "SELECT f.path, f.size, f.mtime_ns, f.status, f.doc_id, d.id IS NOT NULL "
         "FROM ingest_files f LEFT JOIN documents d ON d.id = f.doc_id "
-        """WHERE f.path IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""", [_json_list(paths)]).fetchall()
+        """WHERE f.path IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""", [json_list(paths)]).fetchall()
     return {r[0]: (r[1], r[2], r[3], r[4] if r[5] else None) for r in rows}
 
 
@@ -206,7 +197,7 @@ def _write(con, inserter: ArrowInserter, results: Sequence[FileResult]) -> list[
     ok_ids = sorted({r.doc_id for r in results if r.status == "ok"})
     existing = {row[0] for row in con.execute(
         """SELECT id FROM documents WHERE id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""",
-        [_json_list(ok_ids)]).fetchall()} if ok_ids else set()
+        [json_list(ok_ids)]).fetchall()} if ok_ids else set()
 
     tables: dict[str, tuple[tuple[str, ...], list[tuple]]] = {}
     outcomes: list[Outcome] = []
@@ -251,7 +242,7 @@ def _write(con, inserter: ArrowInserter, results: Sequence[FileResult]) -> list[
     if stale:
         held = {row[0] for row in con.execute(
             """SELECT DISTINCT doc_id FROM ingest_files WHERE doc_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""",
-            [_json_list(sorted(stale))]).fetchall()}
+            [json_list(sorted(stale))]).fetchall()}
         for doc_id in sorted(stale - held):
             delete_document(con, doc_id)
     return outcomes

@@ -38,6 +38,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional, Sequence
 
+from kehoach.store.params import json_list
 from kehoach.store.keys import fold
 
 LEVELS = ("trung_uong", "tinh", "huyen", "xa")
@@ -533,19 +534,25 @@ class _Registry:
             rows = list(self.agencies.values())
             con.execute(
                 "INSERT INTO agencies (id, key, name, kind, level, locality, head, parent_id, name_folded) "
-                "SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
-                "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
-                "unnest(?::VARCHAR[]), unnest(?::VARCHAR[])) new ON CONFLICT DO NOTHING",
-                [[a.id for a in rows], [a.key for a in rows], [a.name for a in rows], [a.kind for a in rows],
-                 [a.level for a in rows], [a.locality for a in rows], [a.head for a in rows],
-                 [a.parent_id for a in rows], [fold(a.name) for a in rows]])
+                "SELECT * FROM (SELECT "
+                """unnest(from_json(?, '["VARCHAR"]')) AS id, unnest(from_json(?, '["VARCHAR"]')), """
+                """unnest(from_json(?, '["VARCHAR"]')), unnest(from_json(?, '["VARCHAR"]')), """
+                """unnest(from_json(?, '["VARCHAR"]')), unnest(from_json(?, '["VARCHAR"]')), """
+                """unnest(from_json(?, '["VARCHAR"]')), unnest(from_json(?, '["VARCHAR"]')), """
+                """unnest(from_json(?, '["VARCHAR"]'))) new ON CONFLICT DO NOTHING""",
+                [json_list(col) for col in (
+                    [a.id for a in rows], [a.key for a in rows], [a.name for a in rows], [a.kind for a in rows],
+                    [a.level for a in rows], [a.locality for a in rows], [a.head for a in rows],
+                    [a.parent_id for a in rows], [fold(a.name) for a in rows])])
         if self.aliases:
             items = list(self.aliases.items())
             con.execute(
                 "INSERT INTO agency_aliases (agency_id, alias_key, alias) "
-                "SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS agency_id, unnest(?::VARCHAR[]) AS alias_key, "
-                "unnest(?::VARCHAR[]) AS alias) new ON CONFLICT DO NOTHING",
-                [[a for (a, _), _ in items], [k for (_, k), _ in items], [v for _, v in items]])
+                """SELECT * FROM (SELECT unnest(from_json(?, '["VARCHAR"]')) AS agency_id, """
+                """unnest(from_json(?, '["VARCHAR"]')) AS alias_key, """
+                """unnest(from_json(?, '["VARCHAR"]')) AS alias) new ON CONFLICT DO NOTHING""",
+                [json_list([a for (a, _), _ in items]), json_list([k for (_, k), _ in items]),
+                 json_list([v for _, v in items])])
 
 
 @dataclass
@@ -599,10 +606,12 @@ def _update(con, table: str, key_columns: Sequence[str], key_types: Sequence[str
         return
     cols = [*key_columns, "v"]
     types = [*key_types, target_type]
-    select = ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in zip(cols, types))
+    # each column one JSON-array parameter (kehoach.store.db.json_list); "VARCHAR[]" elements are arrays
+    specs = ['[["%s"]]' % t[:-2] if t.endswith("[]") else '["%s"]' % t for t in types]
+    select = ", ".join(f"unnest(from_json(?, '{spec}')) AS {c}" for c, spec in zip(cols, specs))
     match = " AND ".join(f"{table}.{c} = m.{c}" for c in key_columns)
     con.execute(f"UPDATE {table} SET {target} = m.v FROM (SELECT {select}) m WHERE {match}",
-                [[r[i] for r in rows] for i in range(len(cols))])
+                [json_list(r[i] for r in rows) for i in range(len(cols))])
 
 
 def link_documents(con, doc_ids: Iterable[str]) -> int:
@@ -628,30 +637,34 @@ def link_documents(con, doc_ids: Iterable[str]) -> int:
 
     contexts: dict[str, Context] = {}
     doc_rows = []
+    # the documents' ids: one JSON-array parameter (kehoach.store.params.json_list)
+    ids_json = json_list(ids)
     for did, issuer, issuer_norm, place in con.execute(
-            "SELECT id, issuer, issuer_normalized, place FROM documents WHERE list_contains(?, id)", [ids]).fetchall():
+            "SELECT id, issuer, issuer_normalized, place FROM documents "
+            """WHERE id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""", [ids_json]).fetchall():
         agency, ctx = resolve_issuer(issuer, issuer_norm, place)
         contexts[did] = ctx
         doc_rows.append((did, registry.add(agency, issuer)))
     ctx_of = lambda did: contexts.get(did, NO_CONTEXT)  # noqa: E731
 
     assignment_rows = [(aid, link(name, norm, ctx_of(did))) for aid, did, name, norm in con.execute(
-        "SELECT id, doc_id, assignee, assignee_normalized FROM assignments WHERE list_contains(?, doc_id)",
-        [ids]).fetchall()]
+        "SELECT id, doc_id, assignee, assignee_normalized FROM assignments "
+        """WHERE doc_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""", [ids_json]).fetchall()]
     coordinator_rows = [(aid, ordinal, link(name, norm, ctx_of(did))) for aid, ordinal, did, name, norm in con.execute(
         "SELECT assignment_id, ordinal, doc_id, name, name_normalized FROM assignment_coordinators "
-        "WHERE list_contains(?, doc_id)", [ids]).fetchall()]
+        """WHERE doc_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""", [ids_json]).fetchall()]
     participant_rows = [(did, ordinal, link(name, norm, ctx_of(did))) for did, ordinal, name, norm in con.execute(
-        "SELECT doc_id, ordinal, name, name_normalized FROM participants WHERE list_contains(?, doc_id)",
-        [ids]).fetchall()]
+        "SELECT doc_id, ordinal, name, name_normalized FROM participants "
+        """WHERE doc_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""", [ids_json]).fetchall()]
     citation_rows = [(did, kind, ordinal, link(name, norm, ctx_of(did)))
                      for did, kind, ordinal, name, norm in con.execute(
                          "SELECT doc_id, kind, ordinal, issuer, issuer_normalized FROM citations "
-                         "WHERE list_contains(?, doc_id) AND issuer IS NOT NULL", [ids]).fetchall()]
+                         """WHERE doc_id IN (SELECT unnest(from_json(?, '["VARCHAR"]'))) AND issuer IS NOT NULL""",
+                         [ids_json]).fetchall()]
     deadline_rows = [(did, ordinal, [link(n, None, ctx_of(did)) for n in (names or [])])
                      for did, ordinal, names in con.execute(
-                         "SELECT doc_id, ordinal, assignees FROM deadlines WHERE list_contains(?, doc_id)",
-                         [ids]).fetchall()]
+                         "SELECT doc_id, ordinal, assignees FROM deadlines "
+                         """WHERE doc_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))""", [ids_json]).fetchall()]
 
     registry.write(con)
     _update(con, "documents", ("id",), ("VARCHAR",), "issuer_agency_id", "VARCHAR", doc_rows)

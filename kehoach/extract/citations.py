@@ -153,8 +153,11 @@ def _relation_of(line_text: str) -> Optional[str]:
     return None
 
 
-def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
-    """Parse a citation whose type name starts at ``pos`` in ``text`` (segment ends at seg_end)."""
+def _head_at(text: str, pos: int) -> Optional[tuple[str, Optional[str], int]]:
+    """(type, number, end) of a citation whose type name starts at ``pos``; None when no type name starts there.
+
+    A number read here is the cited document's for good, so its key is known before the rest is parsed.
+    """
     m = type_name_regex().match(text, pos) or _type_name_any_case().match(text, pos)
     if not m:
         return None
@@ -162,11 +165,24 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
     dtype = dtype[:1].upper() + dtype[1:]
     after = m.end()
     n = _NUM.match(text, after)
-    number = None
-    cur = after
     if n and n.start() - after <= 6:
-        number = _SPACES.sub("", n.group("num")).rstrip(".")
-        cur = n.end()
+        return dtype, _SPACES.sub("", n.group("num")).rstrip("."), n.end()
+    return dtype, None, after
+
+
+def _known(head: tuple[str, Optional[str], int], seen: set[str]) -> bool:
+    """Whether the citation read by ``_head_at`` has a number whose key is in ``seen`` (no need to parse the rest)."""
+    return head[1] is not None and number_key(head[1]) in seen
+
+
+def _parse_at(text: str, pos: int, base: int, seg_end: int,
+              head: Optional[tuple[str, Optional[str], int]] = None) -> Optional[Cite]:
+    """Parse a citation whose type name starts at ``pos`` in ``text`` (segment ends at seg_end);
+    ``head``: ``_head_at(text, pos)`` when already read."""
+    head = head if head is not None else _head_at(text, pos)
+    if head is None:
+        return None
+    dtype, number, cur = head
     name = None
     seg = text[cur:seg_end]
     if number is None:
@@ -229,7 +245,9 @@ _CONNECTOR = re.compile(r"^[\s,;:.\-–]*(?:(?:và|cùng|đồng thời)\s+)?", 
 
 
 def legal_bases(lines: list[Line]) -> list[Cite]:
+    """The documents cited in the preamble, each once (the first mention wins)."""
     out: list[Cite] = []
+    seen: set[str] = set()
     for ln in lines:
         relation = _relation_of(ln.text)
         t = ln.text
@@ -242,24 +260,21 @@ def legal_bases(lines: list[Line]) -> list[Cite]:
                 w = _leading_relation_word(seg[lead:])
                 lead += len(w)
                 lead += len(seg[lead:]) - len(seg[lead:].lstrip())
-            c = _parse_at(t, s + lead, ln.start, e)
-            if c is None:
+            head = _head_at(t, s + lead)
+            if head is None or _known(head, seen):
                 continue
+            c = _parse_at(t, s + lead, ln.start, e, head)
+            if c is None or c.key in seen:
+                continue
+            seen.add(c.key)
             c.relation = rel_here or relation
             out.append(c)
         # every other numbered document in the paragraph is cited too (an amending law
         # "được sửa đổi … tại Luật số 83/2025/QH15"); one item per document
-        for c in references([ln], None):
+        for c in references([ln], None, seen):
             c.relation = relation
             out.append(c)
-    seen: set[str] = set()
-    uniq = []
-    for c in out:
-        if c.key in seen:
-            continue
-        seen.add(c.key)
-        uniq.append(c)
-    return uniq
+    return out
 
 
 def _leading_relation_word(s: str) -> str:
@@ -283,9 +298,12 @@ def _type_num_rx() -> re.Pattern:
     return _TYPE_NUM
 
 
-def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
-    """Numbered documents cited outside the preamble (one item per document)."""
-    seen: set[str] = set()
+def references(lines: list[Line], own_number: Optional[str], seen: Optional[set[str]] = None) -> list[Cite]:
+    """Numbered documents cited outside the preamble (one item per document).
+
+    ``seen``: keys of documents already cited, left out; the keys of the new items are added to it.
+    """
+    seen = set() if seen is None else seen
     if own_number:
         seen.add(number_key(own_number))
     out: list[Cite] = []
@@ -296,8 +314,11 @@ def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
             continue
         for m in rx.finditer(t):
             # the segment runs to the next ';' or sentence end or next cited type
+            head = _head_at(t, m.start())
+            if head is None or _known(head, seen):  # cited before: its key is known from its number, the rest is not parsed
+                continue
             end = _reference_end(t, m.end())
-            c = _parse_at(t, m.start(), ln.start, end)
+            c = _parse_at(t, m.start(), ln.start, end, head)
             if c is None or not c.number:
                 continue
             k = c.key

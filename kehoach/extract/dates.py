@@ -9,6 +9,7 @@ the document's own date (``inferred=True``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -53,21 +54,23 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
     # "năm" after a yearless date is its (missing) year, unless it opens a relative year ("năm sau")
     rel_nam = [p[len("năm "):] for p in _RELATIVE if p.startswith("năm ")]
     not_year = r"(?!\s*(?:năm(?!\s+(?:" + _alt(rel_nam) + r")(?!\w))|/|\d))"
+    # The search tries a pattern at every position of a window, and a look-behind as its first step costs
+    # more there than a letter or a look-ahead for one: "t(?<!\wt)háng" is "(?<!\w)tháng" with the letter first.
     pats = [
         # "ngày 26 tháng 7 năm 2024", optional time before it
         ("word_time", time_prefix + word_date),
         ("word", word_date),
         ("num_time", time_prefix + r"(?:ngày" + sp + r")?" + num_date),
-        ("num", r"(?<![\d/])(?:ngày" + sp + r")?" + num_date + r"(?![\d/])"),
+        ("num", r"(?=[n\d])(?<![\d/])(?:ngày" + sp + r")?" + num_date + r"(?![\d/])"),
         # "ngày 20 tháng 11" (no year) / "ngày 20/11" (no year)
         ("word_noyear", r"ngày" + sp + day + r"\s+tháng" + sp + mon + not_year),
         ("num_noyear", r"ngày" + sp + day + sp + r"/" + sp + mon + r"(?![\d/.])"),
         # "tháng 4 năm 2026", "tháng 11/2025", "tháng 5-2026"
-        ("month", r"(?<!\w)tháng" + sp + mon + r"(?:\s+năm\s*|" + sp + r"[/\-]" + sp + r")" + year),
+        ("month", r"t(?<!\wt)háng" + sp + mon + r"(?:\s+năm\s*|" + sp + r"[/\-]" + sp + r")" + year),
         # "quý III/2020", "quý II năm 2026", "Quý 3/2020"
-        ("quarter", r"(?<!\w)quý" + sp + r"(?P<q>IV|I{1,3}|[1-4])(?:\s+năm\s*|" + sp + r"/" + sp + r")" + year),
+        ("quarter", r"q(?<!\wq)uý" + sp + r"(?P<q>IV|I{1,3}|[1-4])(?:\s+năm\s*|" + sp + r"/" + sp + r")" + year),
         # "6 tháng đầu năm 2020", "6 tháng cuối năm 2020"
-        ("half", r"(?<!\w)(?:06|6)\s+tháng\s+(?P<h>đầu|cuối)\s+năm\s*" + year),
+        ("half", r"(?:0(?<!\w0)6|6(?<!\w6))\s+tháng\s+(?P<h>đầu|cuối)\s+năm\s*" + year),
     ]
     return [(name, re.compile(p, re.IGNORECASE)) for name, p in pats]
 
@@ -80,7 +83,7 @@ _BEFORE, _AFTER, _GAP = 60, 40, 120
 
 
 # a cluster: digits with fewer than _GAP characters from one to the next
-_CLUSTER = re.compile(r"\d(?:\D{0,%d}\d)*" % (_GAP - 2))
+_CLUSTER = re.compile(r"\d(?:\D{0,%d}+\d)*+" % (_GAP - 2))  # possessive: a gap is never given back
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
@@ -176,20 +179,31 @@ def _gates(w: str) -> dict[str, bool]:
 def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]],
           gated: bool = True) -> list[DateHit]:
     hits: list[DateHit] = []
-    taken: list[tuple[int, int]] = []
+    # spans of the hits so far, in order: they never overlap, so their ends are in order too
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def overlaps(s: int, e: int) -> bool:
+        i = bisect_right(ends, s)  # the first span that ends after s
+        return i < len(starts) and starts[i] < e
+
     gates = [_gates(text[lo:hi].lower()) if gated else None for lo, hi in windows]
     for name, rx in _PATTERNS:
         for (lo, hi), gate in zip(windows, gates):
             if gate is not None and not gate[name]:
                 continue
             for m in rx.finditer(text, lo, hi):
-                h = _hit(name, m, default_year)
-                if h is None:
+                # a hit starts where its match does and ends no earlier than the match without trailing
+                # spaces: a match overlapping a hit so far gives nothing, and need not be read
+                if overlaps(m.start(), m.start() + len(m.group(0).rstrip())):
                     continue
-                if any(h.start < e and s < h.end for s, e in taken):
+                h = _hit(name, m, default_year)
+                if h is None or overlaps(h.start, h.end):
                     continue
                 hits.append(h)
-                taken.append((h.start, h.end))
+                i = bisect_right(starts, h.start)
+                starts.insert(i, h.start)
+                ends.insert(i, h.end)
     hits.sort(key=lambda h: h.start)
     return _join_ranges(text, hits)
 

@@ -18,15 +18,16 @@ from kehoach.extract.dates import find_dates
 from kehoach.extract.header import NUMBER_CORE
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line
-from kehoach.extract.vocabulary import genre, phrase_alt, type_name_regex
+from kehoach.extract.vocabulary import genre, phrase_alt, type_name_regex, type_names, word_start_alt
 # one key function for the record's `key` and the store's number_key column, so they always agree
 from kehoach.store.keys import number_key
 
 _NUM = re.compile(r"\s*(?:số|Số)?\s*[:.]?\s*(?P<num>\d+[A-Za-z]?(?:\.\d+)?\s*[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-Za-zĐđ0-9.&]*(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ0-9.&]*)*)")
-_SUBJECT_START = re.compile(
-    r"(?<!\w)(?:về việc|về|V/v|hướng dẫn|quy định|ban hành|phê duyệt|sửa đổi|triển khai|thực hiện|ủy quyền|uỷ quyền|"
-    r"giao|tổ chức|thành lập|công bố|kiện toàn|phân bổ|phân công|đẩy mạnh|tăng cường|điều chỉnh|bãi bỏ|quy chế)(?!\w)",
-    re.IGNORECASE)
+# only where the first of them starts is read, so their order does not matter
+_SUBJECT_START = re.compile(word_start_alt(
+    "về việc|về|V/v|hướng dẫn|quy định|ban hành|phê duyệt|sửa đổi|triển khai|thực hiện|ủy quyền|uỷ quyền|"
+    "giao|tổ chức|thành lập|công bố|kiện toàn|phân bổ|phân công|đẩy mạnh|tăng cường|điều chỉnh|bãi bỏ|quy chế"
+    .split("|")) + r"(?!\w)", re.IGNORECASE)
 _NAMED_LAWS = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
 NUMBER_RX = re.compile(NUMBER_CORE)
 _DIGIT = re.compile(r"\d")
@@ -75,8 +76,9 @@ def _split_segments(text: str) -> list[tuple[int, int]]:
     "TP. Hồ Chí Minh" does not end one.
     """
     out, depth, quote, start = [], 0, False, 0
-    for i, ch in enumerate(text):
-        if ch in "(":
+    for m in _SEGMENT_MARKS.finditer(text):  # every other character leaves the state as it is
+        i, ch = m.start(), m.group()
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
@@ -92,6 +94,7 @@ def _split_segments(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_SEGMENT_MARKS = re.compile(r'[();.“”"]')
 _LOWER_WORD_END = re.compile(r"(?:\)|(?<!\S)[a-zà-ỹđ]{2,})$")
 
 
@@ -143,13 +146,18 @@ def _locality_rx() -> re.Pattern:
     return re.compile(r"^(?:" + phrase_alt("locality_levels") + r")(?!\w)")
 
 
-def _relation_of(line_text: str) -> Optional[str]:
+@lru_cache(maxsize=None)
+def _relation_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(relation, its words longest first) in the order they are tried."""
     rel = genre()["preamble_relations"]
+    return tuple((key, tuple(sorted(rel[key], key=len, reverse=True))) for key in ("xet", "can_cu", "thuc_hien"))
+
+
+def _relation_of(line_text: str) -> Optional[str]:
     low = line_text.lower().lstrip()
-    for key in ("xet", "can_cu", "thuc_hien"):
-        for w in sorted(rel[key], key=len, reverse=True):
-            if low.startswith(w):
-                return key
+    for key, words in _relation_words():
+        if low.startswith(words):
+            return key
     return None
 
 
@@ -277,25 +285,24 @@ def legal_bases(lines: list[Line]) -> list[Cite]:
     return out
 
 
-def _leading_relation_word(s: str) -> str:
+@lru_cache(maxsize=None)
+def _all_relation_words() -> tuple[str, ...]:
     rel = genre()["preamble_relations"]
-    words = sorted(rel["can_cu"] + rel["thuc_hien"] + rel["xet"], key=len, reverse=True)
+    return tuple(sorted(rel["can_cu"] + rel["thuc_hien"] + rel["xet"], key=len, reverse=True))
+
+
+def _leading_relation_word(s: str) -> str:
     low = s.lower()
-    for w in words:
+    for w in _all_relation_words():
         if low.startswith(w):
             return s[:len(w)]
     return ""
 
 
-_TYPE_NUM = None
-
-
+@lru_cache(maxsize=None)
 def _type_num_rx() -> re.Pattern:
-    global _TYPE_NUM
-    if _TYPE_NUM is None:
-        _TYPE_NUM = re.compile(r"(?<!\w)(?P<type>" + type_name_regex().pattern.split("(?P<type>")[1].rsplit(")(?!\\w)", 1)[0]
-                               + r")\s+(?:số\s*:?\s*)?(?=\d)", re.IGNORECASE)
-    return _TYPE_NUM
+    """A type name in any case followed by a number ("Kế hoạch số 12", "QUYẾT ĐỊNH 3")."""
+    return re.compile(r"(?P<type>" + word_start_alt(type_names()) + r")\s+(?:số\s*:?\s*)?(?=\d)", re.IGNORECASE)
 
 
 def references(lines: list[Line], own_number: Optional[str], seen: Optional[set[str]] = None) -> list[Cite]:

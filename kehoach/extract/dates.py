@@ -48,7 +48,8 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
     year = r"(?P<y>(?:19|20)\d\d)"
     # time of day: "08 giờ", "8 giờ 30", "14 giờ 00", "8h00", "07h30", "08:00"
     time = (r"(?P<H>[0-2]?\d)" + sp + r"(?:giờ|h|g|:)" + sp + r"(?P<M>[0-5]\d)?(?:" + sp + r"phút)?")
-    time_prefix = r"(?:(?:vào|lúc|từ)\s+)?" + time + r"(?:\s*\([^)]{0,20}\))?[, ]+(?:(?:sáng|chiều|tối)\s+)?(?:thứ\s+\w+,?\s+)?"
+    # the look-ahead (a prefix word or the hour's digit) spares the optional group at most positions
+    time_prefix = r"(?=[vlt\d])(?:(?:vào|lúc|từ)\s+)?" + time + r"(?:\s*\([^)]{0,20}\))?[, ]+(?:(?:sáng|chiều|tối)\s+)?(?:thứ\s+\w+,?\s+)?"
     num_date = day + sp + r"[/.\-]" + sp + mon + sp + r"[/.\-]" + sp + year
     word_date = (r"ngày" + sp + day + r",?\s+tháng" + sp + mon + r",?\s+năm" + sp + year)
     # "năm" after a yearless date is its (missing) year, unless it opens a relative year ("năm sau")
@@ -187,12 +188,18 @@ def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]]
         i = bisect_right(ends, s)  # the first span that ends after s
         return i < len(starts) and starts[i] < e
 
-    gates = [_gates(text[lo:hi].lower()) if gated else None for lo, hi in windows]
+    lows = [text[lo:hi].lower() for lo, hi in windows] if gated else [None] * len(windows)
+    gates = [_gates(low) if low is not None else None for low in lows]
     for name, rx in _PATTERNS:
-        for (lo, hi), gate in zip(windows, gates):
+        lead = _LEADS.get(name)
+        for (lo, hi), gate, low in zip(windows, gates, lows):
             if gate is not None and not gate[name]:
                 continue
-            for m in rx.finditer(text, lo, hi):
+            if lead and low is not None and len(low) == hi - lo:
+                found = _finditer_at(rx, text, lo, hi, low, lead)
+            else:
+                found = rx.finditer(text, lo, hi)
+            for m in found:
                 # a hit starts where its match does and ends no earlier than the match without trailing
                 # spaces: a match overlapping a hit so far gives nothing, and need not be read
                 if overlaps(m.start(), m.start() + len(m.group(0).rstrip())):
@@ -206,6 +213,25 @@ def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]]
                 ends.insert(i, h.end)
     hits.sort(key=lambda h: h.start)
     return _join_ranges(text, hits)
+
+
+# The word each of these patterns starts with, in lower case: they are tried only where it stands.
+_LEADS = {"word": "ngày", "word_noyear": "ngày", "num_noyear": "ngày", "month": "tháng", "quarter": "quý"}
+
+
+def _finditer_at(rx: re.Pattern, text: str, lo: int, hi: int, low: str, lead: str) -> Iterator[re.Match]:
+    """What ``rx.finditer(text, lo, hi)`` finds, for a pattern whose every match starts with the word
+    ``lead`` in any case; ``low`` is ``text[lo:hi].lower()``, as long as the window. The pattern is tried
+    where the word stands, from the end of the last match on, as the search would try it."""
+    pos = lo
+    i = low.find(lead)
+    while i >= 0:
+        if lo + i >= pos:
+            m = rx.match(text, lo + i, hi)
+            if m:
+                yield m
+                pos = m.end()
+        i = low.find(lead, i + 1)
 
 
 def _join_ranges(text: str, hits: list[DateHit]) -> list[DateHit]:

@@ -20,12 +20,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 import kehoach
 from kehoach import vocab
 from kehoach.extract import body, citations, closing, header, names, structure
 from kehoach.extract.dates import find_dates
-from kehoach.extract.vocabulary import phrase_regex
+from kehoach.extract.vocabulary import phrase_regex, type_names, word_start_alt
+from kehoach.ingest import read_document
 from kehoach.ingest.text import source_from_text
 
 DATA_DIR = Path(kehoach.__file__).parent / "extract" / "data"
@@ -298,3 +300,48 @@ def test_authority_example_is_read(example):
 @pytest.mark.parametrize("example", SIGNATURE["deputy_examples"], ids=lambda e: e["upper"])
 def test_deputy_example_is_cased(example):
     assert closing.position_case(example["upper"]) == example["display"]
+
+
+# ---------------------------------------------------------------------------
+# word_start_alt: the shape of a searched alternation, same matches as the plain one
+# ---------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WORD_LISTS = [v["phrases"] for v in GENRE.values() if isinstance(v, dict) and "phrases" in v] + [type_names()]
+
+
+def _plain_and_word_start(words: list[str]) -> tuple[re.Pattern, re.Pattern]:
+    plain = r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + r")(?!\w)"
+    return re.compile(plain, re.IGNORECASE), re.compile(word_start_alt(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _spans(rx: re.Pattern, text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in rx.finditer(text)]
+
+
+def test_word_start_alt_finds_what_the_plain_alternation_finds_in_real_documents():
+    texts = [read_document(p).text for p in sorted((FIXTURES / "seeds").glob("*.txt"))
+             + sorted((FIXTURES / "real").glob("*.txt"))]
+    found = 0
+    for words in WORD_LISTS:
+        plain, fast = _plain_and_word_start(words)
+        for text in texts:
+            expected = _spans(plain, text)
+            assert _spans(fast, text) == expected, words[:3]
+            found += len(expected)
+    assert found > 1000
+
+
+_ALL_WORDS = sorted({w for words in WORD_LISTS for w in words})
+
+
+@given(parts=st.lists(st.one_of(st.sampled_from(_ALL_WORDS), st.sampled_from(_ALL_WORDS).map(str.upper),
+                                st.sampled_from(_ALL_WORDS).map(str.title), st.text(max_size=4),
+                                st.sampled_from([" ", "\n", "ı", "ſ", "K", "İ", "_", "1"])), max_size=30))
+def test_word_start_alt_finds_what_the_plain_alternation_finds(parts):
+    """Phrases in any case, glued to letters, digits and case-folding oddities (dotless i, long s,
+    Kelvin sign): the first-letter groups find what the longest-first alternation finds."""
+    text = "".join(parts)
+    for words in WORD_LISTS:
+        plain, fast = _plain_and_word_start(words)
+        assert _spans(fast, text) == _spans(plain, text)

@@ -18,15 +18,16 @@ from kehoach.extract.dates import find_dates
 from kehoach.extract.header import NUMBER_CORE
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line
-from kehoach.extract.vocabulary import genre, phrase_alt, type_name_regex
+from kehoach.extract.vocabulary import genre, phrase_alt, type_name_regex, type_names, word_start_alt
 # one key function for the record's `key` and the store's number_key column, so they always agree
 from kehoach.store.keys import number_key
 
 _NUM = re.compile(r"\s*(?:số|Số)?\s*[:.]?\s*(?P<num>\d+[A-Za-z]?(?:\.\d+)?\s*[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-Za-zĐđ0-9.&]*(?:\s?[-/]\s?[A-ZĐ][A-Za-zĐđ0-9.&]*)*)")
-_SUBJECT_START = re.compile(
-    r"(?<!\w)(?:về việc|về|V/v|hướng dẫn|quy định|ban hành|phê duyệt|sửa đổi|triển khai|thực hiện|ủy quyền|uỷ quyền|"
-    r"giao|tổ chức|thành lập|công bố|kiện toàn|phân bổ|phân công|đẩy mạnh|tăng cường|điều chỉnh|bãi bỏ|quy chế)(?!\w)",
-    re.IGNORECASE)
+# only where the first of them starts is read, so their order does not matter
+_SUBJECT_START = re.compile(word_start_alt(
+    "về việc|về|V/v|hướng dẫn|quy định|ban hành|phê duyệt|sửa đổi|triển khai|thực hiện|ủy quyền|uỷ quyền|"
+    "giao|tổ chức|thành lập|công bố|kiện toàn|phân bổ|phân công|đẩy mạnh|tăng cường|điều chỉnh|bãi bỏ|quy chế"
+    .split("|")) + r"(?!\w)", re.IGNORECASE)
 _NAMED_LAWS = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
 NUMBER_RX = re.compile(NUMBER_CORE)
 _DIGIT = re.compile(r"\d")
@@ -75,8 +76,9 @@ def _split_segments(text: str) -> list[tuple[int, int]]:
     "TP. Hồ Chí Minh" does not end one.
     """
     out, depth, quote, start = [], 0, False, 0
-    for i, ch in enumerate(text):
-        if ch in "(":
+    for m in _SEGMENT_MARKS.finditer(text):  # every other character leaves the state as it is
+        i, ch = m.start(), m.group()
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
@@ -92,6 +94,7 @@ def _split_segments(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_SEGMENT_MARKS = re.compile(r'[();.“”"]')
 _LOWER_WORD_END = re.compile(r"(?:\)|(?<!\S)[a-zà-ỹđ]{2,})$")
 
 
@@ -143,18 +146,26 @@ def _locality_rx() -> re.Pattern:
     return re.compile(r"^(?:" + phrase_alt("locality_levels") + r")(?!\w)")
 
 
-def _relation_of(line_text: str) -> Optional[str]:
+@lru_cache(maxsize=None)
+def _relation_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(relation, its words longest first) in the order they are tried."""
     rel = genre()["preamble_relations"]
+    return tuple((key, tuple(sorted(rel[key], key=len, reverse=True))) for key in ("xet", "can_cu", "thuc_hien"))
+
+
+def _relation_of(line_text: str) -> Optional[str]:
     low = line_text.lower().lstrip()
-    for key in ("xet", "can_cu", "thuc_hien"):
-        for w in sorted(rel[key], key=len, reverse=True):
-            if low.startswith(w):
-                return key
+    for key, words in _relation_words():
+        if low.startswith(words):
+            return key
     return None
 
 
-def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
-    """Parse a citation whose type name starts at ``pos`` in ``text`` (segment ends at seg_end)."""
+def _head_at(text: str, pos: int) -> Optional[tuple[str, Optional[str], int]]:
+    """(type, number, end) of a citation whose type name starts at ``pos``; None when no type name starts there.
+
+    A number read here is the cited document's for good, so its key is known before the rest is parsed.
+    """
     m = type_name_regex().match(text, pos) or _type_name_any_case().match(text, pos)
     if not m:
         return None
@@ -162,11 +173,24 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int) -> Optional[Cite]:
     dtype = dtype[:1].upper() + dtype[1:]
     after = m.end()
     n = _NUM.match(text, after)
-    number = None
-    cur = after
     if n and n.start() - after <= 6:
-        number = _SPACES.sub("", n.group("num")).rstrip(".")
-        cur = n.end()
+        return dtype, _SPACES.sub("", n.group("num")).rstrip("."), n.end()
+    return dtype, None, after
+
+
+def _known(head: tuple[str, Optional[str], int], seen: set[str]) -> bool:
+    """Whether the citation read by ``_head_at`` has a number whose key is in ``seen`` (no need to parse the rest)."""
+    return head[1] is not None and number_key(head[1]) in seen
+
+
+def _parse_at(text: str, pos: int, base: int, seg_end: int,
+              head: Optional[tuple[str, Optional[str], int]] = None) -> Optional[Cite]:
+    """Parse a citation whose type name starts at ``pos`` in ``text`` (segment ends at seg_end);
+    ``head``: ``_head_at(text, pos)`` when already read."""
+    head = head if head is not None else _head_at(text, pos)
+    if head is None:
+        return None
+    dtype, number, cur = head
     name = None
     seg = text[cur:seg_end]
     if number is None:
@@ -229,7 +253,9 @@ _CONNECTOR = re.compile(r"^[\s,;:.\-–]*(?:(?:và|cùng|đồng thời)\s+)?", 
 
 
 def legal_bases(lines: list[Line]) -> list[Cite]:
+    """The documents cited in the preamble, each once (the first mention wins)."""
     out: list[Cite] = []
+    seen: set[str] = set()
     for ln in lines:
         relation = _relation_of(ln.text)
         t = ln.text
@@ -242,50 +268,49 @@ def legal_bases(lines: list[Line]) -> list[Cite]:
                 w = _leading_relation_word(seg[lead:])
                 lead += len(w)
                 lead += len(seg[lead:]) - len(seg[lead:].lstrip())
-            c = _parse_at(t, s + lead, ln.start, e)
-            if c is None:
+            head = _head_at(t, s + lead)
+            if head is None or _known(head, seen):
                 continue
+            c = _parse_at(t, s + lead, ln.start, e, head)
+            if c is None or c.key in seen:
+                continue
+            seen.add(c.key)
             c.relation = rel_here or relation
             out.append(c)
         # every other numbered document in the paragraph is cited too (an amending law
         # "được sửa đổi … tại Luật số 83/2025/QH15"); one item per document
-        for c in references([ln], None):
+        for c in references([ln], None, seen):
             c.relation = relation
             out.append(c)
-    seen: set[str] = set()
-    uniq = []
-    for c in out:
-        if c.key in seen:
-            continue
-        seen.add(c.key)
-        uniq.append(c)
-    return uniq
+    return out
+
+
+@lru_cache(maxsize=None)
+def _all_relation_words() -> tuple[str, ...]:
+    rel = genre()["preamble_relations"]
+    return tuple(sorted(rel["can_cu"] + rel["thuc_hien"] + rel["xet"], key=len, reverse=True))
 
 
 def _leading_relation_word(s: str) -> str:
-    rel = genre()["preamble_relations"]
-    words = sorted(rel["can_cu"] + rel["thuc_hien"] + rel["xet"], key=len, reverse=True)
     low = s.lower()
-    for w in words:
+    for w in _all_relation_words():
         if low.startswith(w):
             return s[:len(w)]
     return ""
 
 
-_TYPE_NUM = None
-
-
+@lru_cache(maxsize=None)
 def _type_num_rx() -> re.Pattern:
-    global _TYPE_NUM
-    if _TYPE_NUM is None:
-        _TYPE_NUM = re.compile(r"(?<!\w)(?P<type>" + type_name_regex().pattern.split("(?P<type>")[1].rsplit(")(?!\\w)", 1)[0]
-                               + r")\s+(?:số\s*:?\s*)?(?=\d)", re.IGNORECASE)
-    return _TYPE_NUM
+    """A type name in any case followed by a number ("Kế hoạch số 12", "QUYẾT ĐỊNH 3")."""
+    return re.compile(r"(?P<type>" + word_start_alt(type_names()) + r")\s+(?:số\s*:?\s*)?(?=\d)", re.IGNORECASE)
 
 
-def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
-    """Numbered documents cited outside the preamble (one item per document)."""
-    seen: set[str] = set()
+def references(lines: list[Line], own_number: Optional[str], seen: Optional[set[str]] = None) -> list[Cite]:
+    """Numbered documents cited outside the preamble (one item per document).
+
+    ``seen``: keys of documents already cited, left out; the keys of the new items are added to it.
+    """
+    seen = set() if seen is None else seen
     if own_number:
         seen.add(number_key(own_number))
     out: list[Cite] = []
@@ -296,8 +321,11 @@ def references(lines: list[Line], own_number: Optional[str]) -> list[Cite]:
             continue
         for m in rx.finditer(t):
             # the segment runs to the next ';' or sentence end or next cited type
+            head = _head_at(t, m.start())
+            if head is None or _known(head, seen):  # cited before: its key is known from its number, the rest is not parsed
+                continue
             end = _reference_end(t, m.end())
-            c = _parse_at(t, m.start(), ln.start, end)
+            c = _parse_at(t, m.start(), ln.start, end, head)
             if c is None or not c.number:
                 continue
             k = c.key

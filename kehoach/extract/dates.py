@@ -9,6 +9,7 @@ the document's own date (``inferred=True``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -47,27 +48,30 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
     year = r"(?P<y>(?:19|20)\d\d)"
     # time of day: "08 giờ", "8 giờ 30", "14 giờ 00", "8h00", "07h30", "08:00"
     time = (r"(?P<H>[0-2]?\d)" + sp + r"(?:giờ|h|g|:)" + sp + r"(?P<M>[0-5]\d)?(?:" + sp + r"phút)?")
-    time_prefix = r"(?:(?:vào|lúc|từ)\s+)?" + time + r"(?:\s*\([^)]{0,20}\))?[, ]+(?:(?:sáng|chiều|tối)\s+)?(?:thứ\s+\w+,?\s+)?"
+    # the look-ahead (a prefix word or the hour's digit) spares the optional group at most positions
+    time_prefix = r"(?=[vlt\d])(?:(?:vào|lúc|từ)\s+)?" + time + r"(?:\s*\([^)]{0,20}\))?[, ]+(?:(?:sáng|chiều|tối)\s+)?(?:thứ\s+\w+,?\s+)?"
     num_date = day + sp + r"[/.\-]" + sp + mon + sp + r"[/.\-]" + sp + year
     word_date = (r"ngày" + sp + day + r",?\s+tháng" + sp + mon + r",?\s+năm" + sp + year)
     # "năm" after a yearless date is its (missing) year, unless it opens a relative year ("năm sau")
     rel_nam = [p[len("năm "):] for p in _RELATIVE if p.startswith("năm ")]
     not_year = r"(?!\s*(?:năm(?!\s+(?:" + _alt(rel_nam) + r")(?!\w))|/|\d))"
+    # The search tries a pattern at every position of a window, and a look-behind as its first step costs
+    # more there than a letter or a look-ahead for one: "t(?<!\wt)háng" is "(?<!\w)tháng" with the letter first.
     pats = [
         # "ngày 26 tháng 7 năm 2024", optional time before it
         ("word_time", time_prefix + word_date),
         ("word", word_date),
         ("num_time", time_prefix + r"(?:ngày" + sp + r")?" + num_date),
-        ("num", r"(?<![\d/])(?:ngày" + sp + r")?" + num_date + r"(?![\d/])"),
+        ("num", r"(?=[n\d])(?<![\d/])(?:ngày" + sp + r")?" + num_date + r"(?![\d/])"),
         # "ngày 20 tháng 11" (no year) / "ngày 20/11" (no year)
         ("word_noyear", r"ngày" + sp + day + r"\s+tháng" + sp + mon + not_year),
         ("num_noyear", r"ngày" + sp + day + sp + r"/" + sp + mon + r"(?![\d/.])"),
         # "tháng 4 năm 2026", "tháng 11/2025", "tháng 5-2026"
-        ("month", r"(?<!\w)tháng" + sp + mon + r"(?:\s+năm\s*|" + sp + r"[/\-]" + sp + r")" + year),
+        ("month", r"t(?<!\wt)háng" + sp + mon + r"(?:\s+năm\s*|" + sp + r"[/\-]" + sp + r")" + year),
         # "quý III/2020", "quý II năm 2026", "Quý 3/2020"
-        ("quarter", r"(?<!\w)quý" + sp + r"(?P<q>IV|I{1,3}|[1-4])(?:\s+năm\s*|" + sp + r"/" + sp + r")" + year),
+        ("quarter", r"q(?<!\wq)uý" + sp + r"(?P<q>IV|I{1,3}|[1-4])(?:\s+năm\s*|" + sp + r"/" + sp + r")" + year),
         # "6 tháng đầu năm 2020", "6 tháng cuối năm 2020"
-        ("half", r"(?<!\w)(?:06|6)\s+tháng\s+(?P<h>đầu|cuối)\s+năm\s*" + year),
+        ("half", r"(?:0(?<!\w0)6|6(?<!\w6))\s+tháng\s+(?P<h>đầu|cuối)\s+năm\s*" + year),
     ]
     return [(name, re.compile(p, re.IGNORECASE)) for name, p in pats]
 
@@ -80,7 +84,7 @@ _BEFORE, _AFTER, _GAP = 60, 40, 120
 
 
 # a cluster: digits with fewer than _GAP characters from one to the next
-_CLUSTER = re.compile(r"\d(?:\D{0,%d}\d)*" % (_GAP - 2))
+_CLUSTER = re.compile(r"\d(?:\D{0,%d}+\d)*+" % (_GAP - 2))  # possessive: a gap is never given back
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
@@ -176,22 +180,58 @@ def _gates(w: str) -> dict[str, bool]:
 def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]],
           gated: bool = True) -> list[DateHit]:
     hits: list[DateHit] = []
-    taken: list[tuple[int, int]] = []
-    gates = [_gates(text[lo:hi].lower()) if gated else None for lo, hi in windows]
+    # spans of the hits so far, in order: they never overlap, so their ends are in order too
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def overlaps(s: int, e: int) -> bool:
+        i = bisect_right(ends, s)  # the first span that ends after s
+        return i < len(starts) and starts[i] < e
+
+    lows = [text[lo:hi].lower() for lo, hi in windows] if gated else [None] * len(windows)
+    gates = [_gates(low) if low is not None else None for low in lows]
     for name, rx in _PATTERNS:
-        for (lo, hi), gate in zip(windows, gates):
+        lead = _LEADS.get(name)
+        for (lo, hi), gate, low in zip(windows, gates, lows):
             if gate is not None and not gate[name]:
                 continue
-            for m in rx.finditer(text, lo, hi):
-                h = _hit(name, m, default_year)
-                if h is None:
+            if lead and low is not None and len(low) == hi - lo:
+                found = _finditer_at(rx, text, lo, hi, low, lead)
+            else:
+                found = rx.finditer(text, lo, hi)
+            for m in found:
+                # a hit starts where its match does and ends no earlier than the match without trailing
+                # spaces: a match overlapping a hit so far gives nothing, and need not be read
+                if overlaps(m.start(), m.start() + len(m.group(0).rstrip())):
                     continue
-                if any(h.start < e and s < h.end for s, e in taken):
+                h = _hit(name, m, default_year)
+                if h is None or overlaps(h.start, h.end):
                     continue
                 hits.append(h)
-                taken.append((h.start, h.end))
+                i = bisect_right(starts, h.start)
+                starts.insert(i, h.start)
+                ends.insert(i, h.end)
     hits.sort(key=lambda h: h.start)
     return _join_ranges(text, hits)
+
+
+# The word each of these patterns starts with, in lower case: they are tried only where it stands.
+_LEADS = {"word": "ngày", "word_noyear": "ngày", "num_noyear": "ngày", "month": "tháng", "quarter": "quý"}
+
+
+def _finditer_at(rx: re.Pattern, text: str, lo: int, hi: int, low: str, lead: str) -> Iterator[re.Match]:
+    """What ``rx.finditer(text, lo, hi)`` finds, for a pattern whose every match starts with the word
+    ``lead`` in any case; ``low`` is ``text[lo:hi].lower()``, as long as the window. The pattern is tried
+    where the word stands, from the end of the last match on, as the search would try it."""
+    pos = lo
+    i = low.find(lead)
+    while i >= 0:
+        if lo + i >= pos:
+            m = rx.match(text, lo + i, hi)
+            if m:
+                yield m
+                pos = m.end()
+        i = low.find(lead, i + 1)
 
 
 def _join_ranges(text: str, hits: list[DateHit]) -> list[DateHit]:

@@ -52,6 +52,7 @@ def date_from_signatures(partial: Optional[str], signed: list[str]) -> Optional[
     return None
 
 
+@lru_cache(maxsize=None)
 def _motto_rx() -> re.Pattern:
     mottos = load("casing")["motto"]
     parts = [r"\s*".join(re.escape(w) for w in m.replace("-", " - ").replace("–", " – ").split()) for m in mottos]

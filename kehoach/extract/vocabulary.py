@@ -40,6 +40,25 @@ def _alt(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+def word_start_alt(words: list[str]) -> str:
+    r"""The words (``_alt``'s order) where a word starts, for a case-insensitive pattern that is searched.
+
+    The same matches as ``(?<!\w)(?:`` + ``_alt(words)`` + ``)``, cheaper: a search tries the pattern at
+    every position of the text, and there a look-ahead for the words' first letters is the first step, then
+    one group per first letter is tried instead of every word. Words keep their longest-first order inside
+    their group; words in different groups never match at the same place.
+    """
+    ordered = sorted(set(words), key=len, reverse=True)
+    if not ordered or not all(ordered):
+        return r"(?<!\w)(?:" + _alt(words) + ")"
+    groups: dict[str, list[str]] = {}
+    for w in ordered:
+        groups.setdefault(w[0].upper().lower(), []).append(w)
+    firsts = "".join(sorted({re.escape(w[0]) for w in ordered}))
+    alt = "|".join(re.escape(ws[0][0]) + "(?:" + "|".join(re.escape(w[1:]) for w in ws) + ")" for ws in groups.values())
+    return r"(?=[" + firsts + r"])(?<!\w)(?:" + alt + ")"
+
+
 @lru_cache(maxsize=None)
 def phrase_alt(group: str) -> str:
     """The phrases of a genre group as a regex alternation, escaped, longest first; for patterns of
@@ -50,8 +69,9 @@ def phrase_alt(group: str) -> str:
 @lru_cache(maxsize=None)
 def phrase_regex(group: str, anchored: bool = False) -> re.Pattern:
     """Case-insensitive regex matching any phrase of a genre group at word boundaries."""
-    body = r"(?<!\w)(?:" + phrase_alt(group) + r")(?!\w)"
-    return re.compile((r"^\s*" if anchored else "") + body, re.IGNORECASE)
+    if anchored:
+        return re.compile(r"^\s*(?<!\w)(?:" + phrase_alt(group) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(word_start_alt(phrases(group)) + r"(?!\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)

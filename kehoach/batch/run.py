@@ -217,6 +217,21 @@ def _pool_context():
     return multiprocessing.get_context("spawn")
 
 
+def _shutdown(executor: ProcessPoolExecutor) -> None:
+    """Shut a pool down, also one that broke (a worker died), without hanging.
+
+    When a worker dies, the pool (CPython 3.11) terminates its workers and waits for them. A worker
+    that a ``submit`` started while that happened is not terminated and waits for work, and the pool
+    waits for it for ever (seen in test_a_worker_that_dies_costs_only_its_file, on a loaded machine).
+    A broken pool's workers have nothing left to do, so they are terminated here first.
+    """
+    if getattr(executor, "_broken", False):
+        for proc in list((getattr(executor, "_processes", None) or {}).values()):
+            if proc.is_alive():
+                proc.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
 def ingest_paths(paths: Iterable[str | Path], db: str | Path, options: Optional[IngestOptions] = None,
                  progress: Optional[ProgressSink] = None,
                  on_wait: Optional[Callable[[dict], None]] = None) -> IngestSummary:
@@ -278,11 +293,14 @@ class _Run:
             for group in grouped(self._jobs()):
                 while sum(len(g) for g in pending.values()) >= limit:
                     executor = self._drain(executor, pending, n)
-                pending[executor.submit(process_jobs, group, process_job)] = group
+                try:
+                    pending[executor.submit(process_jobs, group, process_job)] = group
+                except BrokenProcessPool:  # a worker died since the last look: this group is suspect too
+                    executor = self._replace_broken(executor, pending, list(group), n)
             while pending:
                 executor = self._drain(executor, pending, n)
         finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            _shutdown(executor)
 
     def _drain(self, executor: ProcessPoolExecutor, pending: dict[Future, list[FileJob]],
                n: int) -> ProcessPoolExecutor:
@@ -313,13 +331,18 @@ class _Run:
                 self._flush()  # the batch is old enough, or a lookup waits: let it see the batch
             self.store.release_if_due()  # slow files must not keep lookups out
         if broken:
-            # every file still in the pool is suspect: retry them one at a time
-            broken.extend(job for group in pending.values() for job in group)
-            pending.clear()
-            executor.shutdown(wait=True, cancel_futures=True)
-            self._isolate(broken)
-            executor = ProcessPoolExecutor(max_workers=n, mp_context=_pool_context(), initializer=warm_up)
+            executor = self._replace_broken(executor, pending, broken, n)
         return executor
+
+    def _replace_broken(self, executor: ProcessPoolExecutor, pending: dict[Future, list[FileJob]],
+                        broken: list[FileJob], n: int) -> ProcessPoolExecutor:
+        """A worker died: every file still in the pool is suspect; retry them one at a time, then go on
+        with a new pool."""
+        broken.extend(job for group in pending.values() for job in group)
+        pending.clear()
+        _shutdown(executor)
+        self._isolate(broken)
+        return ProcessPoolExecutor(max_workers=n, mp_context=_pool_context(), initializer=warm_up)
 
     def _isolate(self, jobs: list[FileJob]) -> None:
         """Run ``jobs`` one at a time in a one-worker pool: a file that kills its worker is named."""
@@ -331,7 +354,7 @@ class _Run:
                 try:
                     result = ex.submit(process_job, job).result()
                 except BrokenProcessPool:
-                    ex.shutdown(wait=True)
+                    _shutdown(ex)
                     ex = None
                     result = FileResult(job, "error", None, reason="the worker process died while reading this file",
                                         stage="read", hint="the file crashes a reader library (or ran out of "
@@ -339,7 +362,7 @@ class _Run:
                 self._add(result)
         finally:
             if ex is not None:
-                ex.shutdown(wait=True)
+                _shutdown(ex)
 
     # ------------------------------------------------------------- discovery and resume
 

@@ -345,3 +345,57 @@ def test_word_start_alt_finds_what_the_plain_alternation_finds(parts):
     for words in WORD_LISTS:
         plain, fast = _plain_and_word_start(words)
         assert _spans(fast, text) == _spans(plain, text)
+
+
+# citations._type_num_matches: the type-name scan runs case-sensitively on the lower-cased line
+
+
+def _type_num_spans_both_ways(text: str) -> tuple[list, list]:
+    return (_spans(citations._type_num_rx(), text),
+            [m.span() for m in citations._type_num_matches(text)])
+
+
+def test_lower_cased_type_scan_finds_what_the_case_insensitive_one_finds_in_real_documents():
+    texts = [read_document(p).text for p in sorted((FIXTURES / "seeds").glob("*.txt"))
+             + sorted((FIXTURES / "real").glob("*.txt"))]
+    found = 0
+    for text in texts:
+        for line in text.splitlines():
+            for variant in (line, line.upper(), line.title()):
+                expected, got = _type_num_spans_both_ways(variant)
+                assert got == expected, variant
+                found += len(expected)
+    assert found > 200
+
+
+@given(parts=st.lists(st.one_of(st.sampled_from(type_names()), st.sampled_from(type_names()).map(str.upper),
+                                st.sampled_from(type_names()).map(str.title), st.text(max_size=4),
+                                st.sampled_from([" ", " số ", " SỐ: ", "12", "\n", "ı", "ſ", "K", "Å", "İ", "Σ", "_"])),
+                      max_size=30))
+def test_lower_cased_type_scan_finds_what_the_case_insensitive_one_finds(parts):
+    """Type names in any case, glued to letters, digits and case-folding oddities (dotless i, long s,
+    Kelvin sign, dotted capital I): the same spans either way."""
+    expected, got = _type_num_spans_both_ways("".join(parts))
+    assert got == expected
+
+
+def test_case_odd_characters_are_all_that_lower_casing_gets_wrong():
+    """Every code point outside ``_CASE_ODD`` lower-cases to one character that the lower-cased pattern reads as
+    the case-insensitive pattern reads the original: the same letters of the type names and of "số" match it,
+    and it is a word character, a space or a digit exactly when its lower case is."""
+    letters = sorted({c for w in type_names() + ["số"] for c in w.lower()} - {" "})
+    odd = citations._CASE_ODD
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000 and not odd.match(chr(i))]
+    assert all(len(c.lower()) == 1 for c in chars)
+    text = "".join(chars)
+    low = text.lower()
+    for cls in (r"\w", r"\s", r"\d"):
+        rx = re.compile(cls)
+        assert [m.start() for m in rx.finditer(text)] == [m.start() for m in rx.finditer(low)], cls
+    for letter in letters:
+        insensitive = {m.start() for m in re.finditer(re.escape(letter), text, re.IGNORECASE)}
+        lowered = {m.start() for m in re.finditer(re.escape(letter), low)}
+        assert insensitive == lowered, (letter, [text[i] for i in insensitive ^ lowered])
+    # without the guard the scan would differ: the oddities are real
+    assert any(len(chr(c).lower()) != 1 for c in range(0x110000) if odd.match(chr(c)))
+    assert re.match("i", "ı", re.IGNORECASE) and "ı".lower() != "i"

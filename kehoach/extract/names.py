@@ -149,11 +149,18 @@ def same_agency(a: Optional[str], b: Optional[str]) -> bool:
     """
     if not a or not b:
         return False
-    ka, kb = compare_key(expand_abbreviations(a)), compare_key(expand_abbreviations(b))
+    ka, wa = _agency_key(a)
+    kb, wb = _agency_key(b)
     if ka == kb:
         return True
-    wa, wb = ka.split(), kb.split()
     short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     if len(short) < 2:
         return False
     return all(w in long_ for w in short) and len(short) >= 0.5 * len(long_)
+
+
+@lru_cache(maxsize=4096)  # participants compare every pair of names; names recur within and across plans
+def _agency_key(name: str) -> tuple[str, tuple[str, ...]]:
+    """``same_agency``'s comparison key of a name (abbreviations written out, tones unified) and its words."""
+    key = compare_key(expand_abbreviations(name))
+    return key, tuple(key.split())

@@ -163,6 +163,23 @@ def test_runs_decode_across_run_boundaries_and_keep_context():
     assert legacy.fix_runs([legacy.Run("Céng hoµ x· héi", "tcvn3", upper=True)])[0] == "CỘNG HOÀ XÃ HỘI"
 
 
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aăđơưệ Cé§µ·\xadÑäø-\u2013", max_size=12),
+       st.sampled_from([None, "tcvn3", "vni"]))
+def test_plain_unicode_is_fix_runs_fast_path(text, last):
+    """plain_unicode gives what fix_runs makes of one font-less piece, context included, or None
+    where fix_runs would judge an encoding."""
+    ctx, ref = legacy.LegacyContext(), legacy.LegacyContext()
+    ctx.last[None] = ref.last[None] = last
+    fast = legacy.plain_unicode(text, ctx)
+    expected = legacy.fix_runs([text], ref)
+    if fast is None:
+        assert legacy.has_legacy_chars(text) and not legacy.is_unicode_vietnamese(text)
+    else:
+        assert (fast, set(), ctx.last) == (*expected, ref.last)
+
+
 # ---------------------------------------------------------------------------
 # .doc through LibreOffice (one conversion call for the three files)
 # ---------------------------------------------------------------------------

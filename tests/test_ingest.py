@@ -15,6 +15,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kehoach.ingest import DocumentLoadError, InputFormat, SourceText, read_document, reader_for
 from kehoach.ingest.docx import DocxReader, format_number
@@ -498,6 +500,23 @@ def test_docx_zip_bomb_limit(tmp_path, monkeypatch):
         read_document(real("035"))
     assert err.value.stage == "parse"
     assert re.search(r"^refused: word/document\.xml is \d+ (bytes|MB) uncompressed .*zip bomb", err.value.reason)
+
+
+_PROLOG_PIECES = ["<", "!", "-", "?", ">", "a", "_", " ", "<!--", "-->", "<?", "?>", "<!DOCTYPE", "<!entity", "<w:doc"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PROLOG_PIECES), max_size=14), st.booleans())
+def test_docx_prolog_checks_match_their_definition(pieces, utf16):
+    """The prolog checks read as their definitions: a root start tag ("<" + letter) in the text with
+    comments and PIs removed (pieces around a comment meet), a DOCTYPE/ENTITY in any case."""
+    from kehoach.ingest.docx import _has_dtd, _root_started
+
+    text = "".join(pieces)
+    head = codecs.BOM_UTF16_LE + text.encode("utf-16-le") if utf16 else text.encode()
+    without = re.sub(r"<!--.*?-->|<\?.*?\?>", "", text, flags=re.S)
+    assert _root_started(head) == (re.search(r"<[A-Za-z_]", without) is not None)
+    assert _has_dtd(head) == ("<!doctype" in text.lower() or "<!entity" in text.lower())
 
 
 # ---------------------------------------------------------------------------

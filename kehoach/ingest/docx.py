@@ -17,9 +17,10 @@ and "<place>, ngày ... tháng ... năm ..." right), and so is the signature blo
 apart keeps the number away from the motto and the recipients away from the
 signer.
 
-Only the parts the text needs are parsed: the main document, its styles and its
-numbering, found through the package relationships, with python-docx's XML parser
-(``docx.oxml.parser``). ``docx.Document`` would parse every part of the package.
+Only the parts the text needs are parsed: the main document, its styles and (when a
+paragraph is numbered) its numbering, found through the package relationships, with
+python-docx's XML parser (``docx.oxml.parser``). ``docx.Document`` would parse every part
+of the package.
 
 Untrusted input: the package is checked before it is parsed (zip, part sizes
 against zip bombs, no DOCTYPE/ENTITY declarations in each part read). python-docx's
@@ -35,9 +36,9 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from kehoach.ingest import legacy
 from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText, read_file
@@ -108,6 +109,15 @@ _CONTENT = {W_P, W_TBL, W_TC, W_R, W_T, *_INLINE_CONTAINERS, *_RUN_BREAKS, *_RUN
 _WALKED = tuple(sorted({W_VANISH, W_RSTYLE, W_NOBREAKHYPHEN, W_SOFTHYPHEN, W_SYM, MC_ALT, M_OMATH, M_OMATHPARA,
                         W_SDT, *_RUN_BREAKS, *_RUN_SPACES, *_RUN_DRAWINGS,
                         *(_q(t) for t in ("w:del", "w:moveFrom", "w:ruby", "w:altChunk"))}))
+# Properties the walk reads, found in the same pass over the body and looked up by their parent
+# (``_Walker.prop``): an element object for each one present, not one for every child of every
+# w:pPr, w:rPr and w:tcPr the walk meets (with python-docx's element classes an object costs ~5 k
+# instructions; a plan has ~5 property children per paragraph and reads one or none of them).
+# For these the first value set counts, for the others the first element.
+_VALUE_PROPS = frozenset({W_PSTYLE, W_RSTYLE, W_NUMID, W_ILVL})
+_WALKED_SET = frozenset(_WALKED)
+_READ_PROPS = frozenset({*_VALUE_PROPS, W_NUMPR, W_VANISH, W_TRPR, W_GRIDBEFORE, W_GRIDSPAN, W_VMERGE})
+_NO_PROPS: dict = {}
 
 # Bullet glyphs of symbol fonts (Symbol, Wingdings) sit in the private use area
 # F0xx; downstream rules look for "-" and "+" bullets.
@@ -522,13 +532,13 @@ def _find_textboxes(el) -> Iterator:
 
 
 class _Walker:
-    def __init__(self, builder: TextBuilder, styles: _Styles, numbering: Numbering, legacy_fonts: bool = True,
-                 legacy_in_body: bool = True) -> None:
+    def __init__(self, builder: TextBuilder, styles: _Styles, numbering: Callable[[], Numbering],
+                 legacy_fonts: bool = True, legacy_in_body: bool = True) -> None:
         self.b = builder
         self.legacy_fonts = legacy_fonts  # False: no run's font is legacy, so fonts are not looked up
         self.legacy_in_body = legacy_in_body  # the body itself names a legacy font (w:rFonts)
         self.styles = styles
-        self.numbering = numbering
+        self._load_numbering = numbering
         self.cells: list[_Cell] = []
         self.tables = 0
         self.warnings: list[str] = []
@@ -537,6 +547,12 @@ class _Walker:
         self.legacy: set[str] = set()  # legacy encodings decoded (tcvn3, vni)
         self.legacy_context = legacy.LegacyContext()
         self.walked: set = set()  # paragraphs the run-by-run walk reads (``walk``)
+        self.props: dict = {}  # properties element -> {tag: first child element or value} (``walk``)
+
+    @cached_property
+    def numbering(self) -> Numbering:
+        """The list definitions, read when a paragraph first asks for a number."""
+        return self._load_numbering()
 
     # -- containers: body, cell, text box, sdt content -------------------------
     def container(self, el) -> None:
@@ -586,11 +602,11 @@ class _Walker:
         self._blank_pending = False
         self.b.blank()
         for r, tr in enumerate(_rows(tbl)):
-            col = _int_val(_child(tr, W_TRPR), W_GRIDBEFORE)
+            col = _int_val(self.prop(self.prop(tr, W_TRPR), W_GRIDBEFORE))
             for tc in _cells(tr):
                 tcpr = _props(tc, W_TCPR)
-                span = max(1, _int_val(tcpr, W_GRIDSPAN) or 1)
-                vmerge = _child(tcpr, W_VMERGE)
+                span = max(1, _int_val(self.prop(tcpr, W_GRIDSPAN)) or 1)
+                vmerge = self.prop(tcpr, W_VMERGE)
                 # a vertically merged cell repeats as empty "continue" cells below
                 if vmerge is None or vmerge.get(W_VAL) == "restart":
                     self.cells.append(_Cell(index, r, col))
@@ -603,33 +619,47 @@ class _Walker:
     # -- paragraphs -------------------------------------------------------------
     def walk(self, body) -> None:
         """Read the body into the builder."""
-        self.walked = self._walked_paragraphs(body)
+        self._scan(body)
         self.container(body)
 
-    def _walked_paragraphs(self, body) -> set:
-        """The paragraphs that need the run-by-run walk (``plain_text``), found in one pass over the body.
+    def _scan(self, body) -> None:
+        """One pass over the body: the paragraphs that need the run-by-run walk (``plain_text``) and
+        the properties the walk reads (``prop``; w:rFonts too where a legacy font may be named).
 
         What the walk treats otherwise than plain text: hidden text, a note mark, breaks, tabs,
         symbols, drawings and text boxes, alternate content, math, content controls, tracked
         deletions and moves, ruby; a run style only when it is a note reference or names a legacy font.
-        The set keeps the paragraphs' lxml proxies alive, so the walk meets the same objects.
+        The set and the dict keep the elements' lxml proxies alive, so the walk meets the same objects.
         """
         styles = self.styles
-        walked: set = set()
-        for el in body.iter(*_WALKED):
-            if el.tag == W_RSTYLE:
+        read = _READ_PROPS | {W_RFONTS} if self.legacy_fonts else _READ_PROPS
+        for el in body.iter(*sorted(read.union(_WALKED))):
+            tag = el.tag
+            if tag in read:
+                found = self.props.setdefault(el.getparent(), {})
+                if tag in _VALUE_PROPS:
+                    found[tag] = found.get(tag) or el.get(W_VAL)
+                elif tag not in found:
+                    found[tag] = el
+            if tag not in _WALKED_SET:
+                continue
+            if tag == W_RSTYLE:
                 sid = el.get(W_VAL)
                 if not (styles.is_note_ref(sid) or (self.legacy_fonts and legacy.font_encoding(styles.font_of(sid)))):
                     continue
-            walked.update(el.iterancestors(W_P))
-        return walked
+            self.walked.update(el.iterancestors(W_P))
+
+    def prop(self, parent, tag: str):
+        """The first ``tag`` child of properties element ``parent`` (None: none), or for
+        w:pStyle, w:rStyle, w:numId and w:ilvl the first w:val set among them."""
+        return self.props.get(parent, _NO_PROPS).get(tag)
 
     def plain_text(self, p, style_id: Optional[str]) -> Optional[str]:
-        """The text of a paragraph that needs no run-by-run walk, else None.
+        """The text of a paragraph that needs no run-by-run walk (as ``legacy.fix_runs`` leaves it), else None.
 
         Most paragraphs are runs of w:t in Unicode fonts: their text is the w:t texts joined, gathered
         by lxml without a Python object per run (the walk over ~500 runs per plan cost more than
-        parsing the XML). The walk reads the paragraphs of ``_walked_paragraphs``, those with a
+        parsing the XML). The walk reads the paragraphs ``_scan`` found, those with a
         legacy font (named in the body or by the paragraph's style), and text with characters a
         legacy table would change but no Unicode Vietnamese letter (``legacy.fix_runs`` judges
         that run by run).
@@ -639,34 +669,22 @@ class _Walker:
             return None
         if self.legacy_fonts and legacy.font_encoding(styles.paragraph_font(style_id)):
             return None
-        text = "".join(_w_texts()(p))
-        return text if legacy.is_unicode_vietnamese(text) or not legacy.has_legacy_chars(text) else None
+        return legacy.plain_unicode("".join(_w_texts()(p)), self.legacy_context)
 
     def paragraph(self, p) -> None:
         ppr = _props(p, W_PPR)
-        style_id = numpr = para_rpr = None
-        if ppr is not None:
-            for c in ppr:
-                tag = c.tag
-                if tag == W_PSTYLE:
-                    style_id = style_id or c.get(W_VAL)
-                elif tag == W_NUMPR:
-                    numpr = numpr if numpr is not None else c
-                elif tag == W_RPR:
-                    para_rpr = para_rpr if para_rpr is not None else c
+        style_id, numpr = self.prop(ppr, W_PSTYLE), self.prop(ppr, W_NUMPR)
         boxes: list = []
-        plain = self.plain_text(p, style_id)
-        if plain is not None:
-            out: list[str] = [plain]
-        else:
-            out = []
+        text = self.plain_text(p, style_id)
+        if text is None:
+            out: list[str] = []
             outer_font = self._para_font
             if self.legacy_fonts:
-                self._para_font = _font_name(para_rpr) or self.styles.paragraph_font(style_id)
+                self._para_font = _font_name(_child(ppr, W_RPR)) or self.styles.paragraph_font(style_id)
             self.inline(p, out, boxes)
             self._para_font = outer_font
-        text, encs = legacy.fix_runs(out, self.legacy_context)
-        self.legacy |= encs
+            text, encs = legacy.fix_runs(out, self.legacy_context)
+            self.legacy |= encs
         label = self.label(numpr, style_id)
         lead = text.lstrip(" \t")
         if _PUA_BULLET.match(lead):
@@ -688,13 +706,7 @@ class _Walker:
     def label(self, numpr, style_id: Optional[str]) -> Optional[str]:
         """The list label of a paragraph with numbering properties ``numpr`` (or its style's)."""
         style_id = style_id or self.styles.default_paragraph
-        num_id = il = None
-        for c in numpr if numpr is not None else ():
-            tag = c.tag
-            if tag == W_NUMID:
-                num_id = num_id or c.get(W_VAL)
-            elif tag == W_ILVL:
-                il = il or c.get(W_VAL)
+        num_id, il = self.prop(numpr, W_NUMID), self.prop(numpr, W_ILVL)
         ilvl = int(il) if il and il.isdigit() else None
         s_num, s_ilvl = self.styles.numbering_of(style_id)
         if num_id is None:
@@ -729,15 +741,7 @@ class _Walker:
         skip_text = False
         font = None
         if rpr is not None:
-            vanish = rstyle = rfonts = None
-            for c in rpr:
-                tag = c.tag
-                if tag == W_VANISH:
-                    vanish = vanish if vanish is not None else c
-                elif tag == W_RSTYLE:
-                    rstyle = rstyle or c.get(W_VAL)
-                elif tag == W_RFONTS:
-                    rfonts = rfonts if rfonts is not None else c
+            vanish, rstyle = self.prop(rpr, W_VANISH), self.prop(rpr, W_RSTYLE)
             if _on(vanish):
                 return  # hidden text is not part of what the reader sees
             # Footnote marks: w:footnoteReference has no digits, but a custom mark
@@ -745,7 +749,7 @@ class _Walker:
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
             skip_text = rstyle is not None and self.styles.is_note_ref(rstyle)
             if self.legacy_fonts:
-                font = _rfonts_name(rfonts) or self.styles.font_of(rstyle)
+                font = _rfonts_name(self.prop(rpr, W_RFONTS)) or self.styles.font_of(rstyle)
         if self.legacy_fonts:
             font = font or self._para_font
             enc, upper = legacy.font_encoding(font), legacy.font_is_upper(font)
@@ -801,8 +805,8 @@ def _sym_char(code: str) -> str:
     return chr(c) if 0x20 < c < 0x7F else "-"
 
 
-def _int_val(parent, tag: str) -> int:
-    v = _val(_child(parent, tag))
+def _int_val(el) -> int:
+    v = _val(el)
     return int(v) if v is not None and v.isdigit() else 0
 
 
@@ -898,14 +902,34 @@ def _ascii_head(head: bytes) -> bytes:
 
 
 def _has_dtd(head: bytes) -> bool:
-    low = _ascii_head(head).lower()
+    head = _ascii_head(head)
+    if b"<!" not in head:  # most parts: no declaration, comment or CDATA at all (lower() copies 64 KB)
+        return False
+    low = head.lower()
     return b"<!doctype" in low or b"<!entity" in low
 
 
+_COMMENT_OR_PI = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.S)
+_START_TAG = re.compile(rb"<[A-Za-z_]")
+
+
 def _root_started(head: bytes) -> bool:
-    """Whether the root element's start tag lies in ``head`` (comments and PIs skipped)."""
-    prolog = re.sub(rb"<!--.*?-->|<\?.*?\?>", b"", _ascii_head(head), flags=re.S)
-    return re.search(rb"<[A-Za-z_]", prolog) is not None
+    """Whether the root element's start tag lies in ``head`` (comments and PIs skipped).
+
+    The text between the comments and PIs is searched piece by piece, so the scan stops at the
+    root element (near the top) instead of going over the whole head; a "<" before a comment and a
+    letter after it meet once the comment is gone, as they would in the text with comments removed.
+    """
+    head = _ascii_head(head)
+    last = b""  # the last byte of the text kept so far
+    start = 0
+    for m in _COMMENT_OR_PI.finditer(head):
+        kept = last + head[start:m.start()]
+        if _START_TAG.search(kept):
+            return True
+        last = kept[-1:]
+        start = m.end()
+    return _START_TAG.search(last + head[start:]) is not None
 
 
 _RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -914,12 +938,13 @@ _WML_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 def _load(zf: zipfile.ZipFile, path: Path):
-    """(w:body, styles root or None, numbering root or None) of the package's main document.
+    """(w:body, styles root or None, numbering part's XML or None) of the package's main document.
 
-    Only these three parts are parsed, with python-docx's XML parser (its element classes,
-    ``resolve_entities=False``); ``docx.Document`` parses every part of the package (settings,
-    fonts, theme, headers, properties), which costs more than the walk over the body (measured:
-    12.8 ms per synthetic plan for docx.Document, 6.3 ms for the three parts).
+    Only these three parts are read, the numbering part parsed when a paragraph first asks for a
+    list number (``_numbering``; most plans number nothing automatically), with python-docx's XML
+    parser (its element classes, ``resolve_entities=False``); ``docx.Document`` parses every part
+    of the package (settings, fonts, theme, headers, properties), which costs more than the walk
+    over the body (measured: 12.8 ms per synthetic plan for docx.Document, 6.3 ms for the three parts).
     """
     from lxml import etree
 
@@ -934,7 +959,7 @@ def _load(zf: zipfile.ZipFile, path: Path):
         related = _relationships(zf, main, path)
         styles_name, numbering_name = related.get("styles"), related.get("numbering")
         styles = _parse_part(zf, styles_name, path) if styles_name else None
-        numbering = _parse_part(zf, numbering_name, path) if numbering_name else None
+        numbering = _read_part(zf, numbering_name, path) if numbering_name else None
     except etree.XMLSyntaxError as e:
         raise DocumentLoadError(path, f"corrupt document XML: {e}", "parse") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as e:
@@ -951,6 +976,11 @@ def _load(zf: zipfile.ZipFile, path: Path):
 def _parse_part(zf: zipfile.ZipFile, name: str, path: Path):
     from docx.oxml.parser import parse_xml
 
+    return parse_xml(_read_part(zf, name, path))
+
+
+def _read_part(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """The XML of part ``name``, its prolog checked."""
     try:
         data = zf.read(name)
     # ValueError: "negative seek value" from a damaged entry offset (seen fuzzing 035); RuntimeError: a flipped
@@ -958,7 +988,18 @@ def _parse_part(zf: zipfile.ZipFile, name: str, path: Path):
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError, RuntimeError) as e:
         raise DocumentLoadError(path, f"corrupt zip archive: {name}: {e}", "parse") from None
     _check_prolog(data, name, path)
-    return parse_xml(data)
+    return data
+
+
+def _numbering(xml: Optional[bytes], styles: _Styles, path: Path) -> Numbering:
+    """The list definitions of numbering part ``xml`` (None: the package has none)."""
+    from docx.oxml.parser import parse_xml
+    from lxml import etree
+
+    try:
+        return Numbering(None if xml is None else parse_xml(xml), styles)
+    except etree.XMLSyntaxError as e:
+        raise DocumentLoadError(path, f"corrupt document XML: {e}", "parse") from None
 
 
 def _relationships(zf: zipfile.ZipFile, source: str, path: Path) -> dict[str, str]:
@@ -1011,12 +1052,12 @@ class DocxReader(Reader):
         path = Path(path)
         data = read_file(path)
         with _check_package(data, path) as zf:
-            body, styles_el, numbering_el = _load(zf, path)
+            body, styles_el, numbering_xml = _load(zf, path)
         styles = _Styles(styles_el)
-        numbering = Numbering(numbering_el, styles)
         builder = TextBuilder()
         in_styles, in_body = _legacy_fonts(body, styles)
-        walker = _Walker(builder, styles, numbering, in_styles or in_body, in_body)
+        walker = _Walker(builder, styles, lambda: _numbering(numbering_xml, styles, path), in_styles or in_body,
+                         in_body)
         walker.walk(body)
         st = builder.build(InputFormat.DOCX.value, str(path), walker.warnings)
         st.route = "docx"

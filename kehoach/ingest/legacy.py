@@ -264,6 +264,20 @@ class Run(str):
         return obj
 
 
+def plain_unicode(text: str, context: Optional[LegacyContext] = None) -> Optional[str]:
+    """What ``fix_runs([text], context)`` makes of a piece without a font when nothing in it needs
+    decoding (Unicode Vietnamese, or no character a legacy table would change); None otherwise.
+
+    The readers' fast path for the common paragraph: no list of pieces, no second search for
+    Vietnamese letters.
+    """
+    if is_unicode_vietnamese(text):
+        if context is not None:
+            context.last[None] = None  # settles the font-less runs as Unicode, as fix_runs does
+        return text.replace("\xad", "")
+    return None if has_legacy_chars(text) else text.replace("\xad", "")
+
+
 def fix_runs(pieces: Iterable[str], context: Optional[LegacyContext] = None) -> tuple[str, set[str]]:
     """Join a paragraph's pieces, decoding legacy runs; returns (text, encodings used).
 

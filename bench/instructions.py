@@ -18,6 +18,7 @@ use). Needs valgrind (Debian: ``apt-get install valgrind``); --n 10 takes about
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -44,7 +45,9 @@ def instructions(stage: str, files: list[Path]) -> int:
     """Instructions valgrind counts for a fresh Python that reads (and extracts) ``files``."""
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
            sys.executable, "-c", _CHILD, stage, *map(str, files)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    # one hash seed: set and dict orders (and so a few code paths) otherwise move the count by ~1 M
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stderr
     m = re.search(r"I\s+refs:\s+([\d,]+)", out)
     if not m:
         raise RuntimeError(f"no instruction count in valgrind's output:\n{out[-2000:]}")

@@ -287,8 +287,8 @@ def legal_bases(lines: list[Line]) -> list[Cite]:
 
 @lru_cache(maxsize=None)
 def _all_relation_words() -> tuple[str, ...]:
-    rel = genre()["preamble_relations"]
-    return tuple(sorted(rel["can_cu"] + rel["thuc_hien"] + rel["xet"], key=len, reverse=True))
+    """Every relation word, longest first (two words of one length cannot both start a text)."""
+    return tuple(sorted((w for _, words in _relation_words() for w in words), key=len, reverse=True))
 
 
 def _leading_relation_word(s: str) -> str:

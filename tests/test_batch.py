@@ -544,6 +544,19 @@ def test_doc_files_go_to_a_worker_in_groups():
     assert [[j.path for j in g] for g in grouped([FileJob("x.doc", "x.doc")], size=8)] == [["x.doc"]]
 
 
+def test_small_quick_files_go_to_a_worker_several_at_a_time():
+    from kehoach.batch.run import QUICK_MAX_BYTES, grouped
+    from kehoach.batch.work import FileJob
+
+    jobs = [FileJob("a.txt", "a.txt", 10), FileJob("b.md", "b.md", 10), FileJob("big.txt", "big.txt", QUICK_MAX_BYTES + 1),
+            FileJob("c.DOCX", "c.DOCX", 10), FileJob("d.pdf", "d.pdf", 10), FileJob("e.txt", "e.txt", None),
+            FileJob("f.html", "f.html", 10), FileJob("g.doc", "g.doc", 10), FileJob("h.txt", "h.txt", 10)]
+    groups = [[j.path for j in g] for g in grouped(jobs, size=8, quick=3)]
+    # a big file, a file of unknown size and a PDF (it may need OCR) go alone; nothing is lost or doubled
+    assert groups == [["big.txt"], ["a.txt", "b.md", "c.DOCX"], ["d.pdf"], ["e.txt"], ["f.html", "h.txt"], ["g.doc"]]
+    assert [[j.path for j in g] for g in grouped(jobs[:2], quick=1)] == [["a.txt"], ["b.md"]]
+
+
 def test_a_group_of_doc_files_is_converted_in_one_libreoffice_call(tmp_path, monkeypatch):
     from kehoach.batch.work import FileJob, process_jobs
     from kehoach.ingest import libreoffice, systools

@@ -52,20 +52,42 @@ RELEASE_POLL = 0.2
 MAX_FAILURES_SHOWN = 200
 
 
-def grouped(jobs: Iterable[FileJob], size: int = READ_AHEAD_GROUP) -> Iterator[list[FileJob]]:
-    """Jobs as the pool sends them: one file each, but files that need a conversion program
-    (``GROUPED_SUFFIXES``) ``size`` at a time, so a worker converts them in one call."""
-    group: list[FileJob] = []
+# small files of the quick formats a worker gets this many at a time: each pool task costs the writer's
+# process ~1 ms (submit, pickling, the pool's bookkeeping), as much as a tenth of a .txt plan's whole work
+# (measured on 1,000 synthetic .txt plans, 2 workers: 3.4 ms/doc of main-process CPU one file a task,
+# 2.4 ms/doc four a task; 113 -> 130 docs/s)
+QUICK_GROUP = 4
+QUICK_SUFFIXES = (".txt", ".text", ".md", ".htm", ".html", ".docx")
+# ...when each is at most this big: a big file goes alone, so that no slow group holds others back
+QUICK_MAX_BYTES = 256 * 1024
+
+
+def grouped(jobs: Iterable[FileJob], size: int = READ_AHEAD_GROUP, quick: int = QUICK_GROUP) -> Iterator[list[FileJob]]:
+    """Jobs as the pool sends them. Files that need a conversion program (``GROUPED_SUFFIXES``) go
+    ``size`` at a time, so a worker converts them in one call; small files of the quick formats
+    (``QUICK_SUFFIXES``, size known and at most ``QUICK_MAX_BYTES``) go ``quick`` at a time; any other
+    file goes alone (a PDF may need OCR: minutes)."""
+    convert: list[FileJob] = []
+    small: list[FileJob] = []
     for job in jobs:
-        if os.fspath(job.path).lower().endswith(GROUPED_SUFFIXES):
-            group.append(job)
-            if len(group) >= size:
-                yield group
-                group = []
+        name = os.fspath(job.path).lower()
+        if name.endswith(GROUPED_SUFFIXES):
+            convert.append(job)
+            if len(convert) >= size:
+                yield convert
+                convert = []
+        elif (quick > 1 and name.endswith(QUICK_SUFFIXES) and job.size is not None
+              and job.size <= QUICK_MAX_BYTES):
+            small.append(job)
+            if len(small) >= quick:
+                yield small
+                small = []
         else:
             yield [job]
-    if group:
-        yield group
+    if small:
+        yield small
+    if convert:
+        yield convert
 
 
 def default_workers() -> int:

@@ -72,6 +72,15 @@ def _units() -> tuple[tuple[str, dict], ...]:
 
 
 @lru_cache(maxsize=None)
+def _units_by_first() -> dict[str, tuple[tuple[str, dict], ...]]:
+    """``_units()`` by first character, longest first within each."""
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for word, entry in _units():
+        out.setdefault(word[:1], []).append((word, entry))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=None)
 def _heads() -> tuple[tuple[str, dict], ...]:
     return tuple(sorted(((_ci(e["head"]), e) for e in vocabulary()["heads"]["entries"]), key=lambda p: -len(p[0])))
 
@@ -86,12 +95,25 @@ def _central_cities() -> frozenset[str]:
     return frozenset(fold(n) for n in vocabulary()["central_cities"]["names"])
 
 
+@lru_cache(maxsize=None)
 def _words_of(section: str, field: str) -> tuple[str, ...]:
     return tuple(sorted((_ci(e[field]) for e in vocabulary()[section]["entries"]), key=len, reverse=True))
 
 
+@lru_cache(maxsize=None)
+def _bounded(word_ci: str) -> re.Pattern:
+    """``word_ci`` as a whole word (vocabulary words only: a bounded set)."""
+    return re.compile(rf"(?<!\w){re.escape(word_ci)}(?!\w)")
+
+
 def _starts_with(text_ci: str, prefix_ci: str) -> bool:
     return text_ci.startswith(prefix_ci) and (len(text_ci) == len(prefix_ci) or not text_ci[len(prefix_ci)].isalnum())
+
+
+def _starts_at(text_ci: str, i: int, prefix_ci: str) -> bool:
+    """``_starts_with(text_ci[i:], prefix_ci)`` without copying the rest of the text."""
+    end = i + len(prefix_ci)
+    return text_ci.startswith(prefix_ci, i) and (end == len(text_ci) or not text_ci[end].isalnum())
 
 
 # ------------------------------------------------------------------ resolution
@@ -205,16 +227,17 @@ def _places(name: str) -> list[_Place]:
     exceptions = _words_of("unit_exceptions", "phrase")
     out: list[_Place] = []
     i = 0
+    by_first = _units_by_first()
     while i < len(name):
         if i > 0 and name[i - 1].isalnum():
             i += 1
             continue
         matched = None
-        for word, entry in _units():
-            if _starts_with(ci[i:], word):
+        for word, entry in by_first.get(ci[i:i + 1], ()):
+            if _starts_at(ci, i, word):
                 matched = (word, entry)
                 break
-        if matched is None or any(_starts_with(ci[i:], ex) for ex in exceptions):
+        if matched is None or any(_starts_at(ci, i, ex) for ex in exceptions):
             i += 1
             continue
         word, entry = matched
@@ -297,7 +320,7 @@ def _is_group(name: str) -> bool:
         return True
     ci = _ci(name)
     for w in _words_of("group_markers", "word"):
-        if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", ci):
+        if _bounded(w).search(ci):
             return True
     if sum(1 for p in _places(name) if p.proper) >= 2:  # "UBND huyện Tuy Phước, thị xã Hoài Nhơn"
         return True
@@ -318,7 +341,7 @@ def _is_person(name: str) -> bool:
 def _committee(name: str) -> Optional[tuple[int, int, dict]]:
     ci = _ci(name)
     for word, entry in _committees():
-        m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", ci)
+        m = _bounded(word).search(ci)
         if m:
             return m.start(), m.end(), entry
     return None

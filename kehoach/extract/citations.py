@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Optional
 
 from kehoach.extract.dates import find_dates
@@ -30,7 +30,6 @@ _SUBJECT_START = re.compile(word_start_alt(
     .split("|")) + r"(?!\w)", re.IGNORECASE)
 _NAMED_LAWS = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
 NUMBER_RX = re.compile(NUMBER_CORE)
-_DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
 _VE_VIEC = re.compile(r"^(?:về việc\s+)", re.IGNORECASE)  # "về việc triển khai …" -> "việc triển khai …"
 _VE = re.compile(r"^(?:về|V/v)\s+", re.IGNORECASE)
@@ -57,7 +56,7 @@ class Cite:
     text: str
     relation: Optional[str] = None
 
-    @property
+    @cached_property  # read 3-4 times per citation; number, type and date are not changed once parsed
     def key(self) -> str:
         return citation_key(self.number, self.doc_type, self.date)
 
@@ -153,8 +152,15 @@ def _relation_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((key, tuple(sorted(rel[key], key=len, reverse=True))) for key in ("xet", "can_cu", "thuc_hien"))
 
 
+def _lower_start(text: str) -> str:
+    """The lower-cased start of ``text``, as long as the longest relation word: all that
+    ``text.lower().startswith(word)`` reads of a preamble line of hundreds of characters (no character
+    lower-cases to fewer than one, so every letter a word is compared with is there)."""
+    return text[:len(_all_relation_words()[0])].lower()
+
+
 def _relation_of(line_text: str) -> Optional[str]:
-    low = line_text.lower().lstrip()
+    low = _lower_start(line_text.lstrip())  # == line_text.lower().lstrip(): no letter lower-cases to white space
     for key, words in _relation_words():
         if low.startswith(words):
             return key
@@ -292,7 +298,7 @@ def _all_relation_words() -> tuple[str, ...]:
 
 
 def _leading_relation_word(s: str) -> str:
-    low = s.lower()
+    low = _lower_start(s)
     for w in _all_relation_words():
         if low.startswith(w):
             return s[:len(w)]
@@ -321,8 +327,18 @@ _TYPE_NUM = r"(?P<type>{})\s+(?:số\s*:?\s*)?(?=\d)"
 _CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a\u212b\u03a3\u03c2]")
 
 
+_LAST_DIGIT = re.compile(r"(?s:.*)\d")  # matched at 0, it ends after the text's last digit
+
+
 def _type_num_matches(t: str):
-    """``_type_num_rx().finditer(t)``'s matches (only their start and end are read), found the cheaper way."""
+    """``_type_num_rx().finditer(t)``'s matches (only their start and end are read), found the cheaper way.
+
+    A match is followed by a digit, so only the text up to the last digit is scanned (a line often has its
+    only digits in its label or an early date, and the scan tries every position)."""
+    last = _LAST_DIGIT.match(t)
+    if last is None:
+        return ()
+    t = t[:last.end()]
     if _CASE_ODD.search(t):
         return _type_num_rx().finditer(t)
     return _type_num_lower_rx().finditer(t.lower())
@@ -339,9 +355,7 @@ def references(lines: list[Line], own_number: Optional[str], seen: Optional[set[
     out: list[Cite] = []
     for ln in lines:
         t = ln.text
-        if not _DIGIT.search(t):  # a reference has a number
-            continue
-        for m in _type_num_matches(t):
+        for m in _type_num_matches(t):  # a reference has a number: nothing in a line without a digit
             # the segment runs to the next ';' or sentence end or next cited type
             head = _head_at(t, m.start())
             if head is None or _known(head, seen):  # cited before: its key is known from its number, the rest is not parsed

@@ -158,7 +158,8 @@ def find_dates(text: str, default_year: Optional[int] = None) -> list[DateHit]:
     Two mentions joined by "-", "đến" ("30/4/1975 - 30/4/2025", "từ ngày 5/12
     đến ngày 20/02/2026") become one range hit ``START/END``.
     """
-    return _find(text, default_year, _windows(text))
+    windows = _windows(text)
+    return _find(text, default_year, windows) if windows else []  # no digit, no date
 
 
 # What each pattern cannot match without (checked on the lower-cased window before the pattern runs;
@@ -167,14 +168,20 @@ _TIME_HINT = re.compile(r"\d[ \t]*(?:giờ|h|g|:)")
 _NUM_HINT = re.compile(r"\d[ \t]*[/.\-][ \t]*\d")
 
 
-def _gates(w: str) -> dict[str, bool]:
+_GATE_ORDER = ("word_time", "word", "num_time", "num", "word_noyear", "num_noyear", "month", "quarter", "half")
+assert tuple(name for name, _ in _PATTERNS) == _GATE_ORDER, "_gated's tuple follows _PATTERNS"
+
+
+def _gated(w: str) -> list[int]:
+    """The indexes in ``_PATTERNS`` of the patterns worth running on the lower-cased window ``w``
+    (its gates are in ``_GATE_ORDER``)."""
     thang, ngay = "tháng" in w, "ngày" in w
     word = ngay and thang and "năm" in w
     num = _NUM_HINT.search(w) is not None
-    timed = _TIME_HINT.search(w) is not None
-    return {"word_time": word and timed, "word": word, "num_time": num and timed, "num": num,
-            "word_noyear": ngay and thang, "num_noyear": ngay and "/" in w, "month": thang,
-            "quarter": "quý" in w, "half": thang and ("đầu" in w or "cuối" in w)}
+    timed = (word or num) and _TIME_HINT.search(w) is not None
+    gates = (word and timed, word, num and timed, num, ngay and thang, ngay and "/" in w, thang, "quý" in w,
+             thang and ("đầu" in w or "cuối" in w))
+    return [i for i, g in enumerate(gates) if g]
 
 
 def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]],
@@ -188,13 +195,19 @@ def _find(text: str, default_year: Optional[int], windows: list[tuple[int, int]]
         i = bisect_right(ends, s)  # the first span that ends after s
         return i < len(starts) and starts[i] < e
 
-    lows = [text[lo:hi].lower() for lo, hi in windows] if gated else [None] * len(windows)
-    gates = [_gates(low) if low is not None else None for low in lows]
-    for name, rx in _PATTERNS:
+    # each pattern's windows, with their lower-cased text: a window goes only to the patterns its gate lets by
+    runs: list[list[tuple[int, int, Optional[str]]]] = [[] for _ in _PATTERNS]
+    for lo, hi in windows:
+        if gated:
+            low = text[lo:hi].lower()
+            for i in _gated(low):
+                runs[i].append((lo, hi, low))
+        else:
+            for run in runs:
+                run.append((lo, hi, None))
+    for (name, rx), run in zip(_PATTERNS, runs):
         lead = _LEADS.get(name)
-        for (lo, hi), gate, low in zip(windows, gates, lows):
-            if gate is not None and not gate[name]:
-                continue
+        for lo, hi, low in run:
             if lead and low is not None and len(low) == hi - lo:
                 found = _finditer_at(rx, text, lo, hi, low, lead)
             else:

@@ -108,7 +108,8 @@ def split_lines(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow
     out: list[Line] = []
     for s, e, k in merged:
         line_text = raws[k] if e == raw_lines[k][1] else text[s:e].replace("\n", " ")
-        ln = Line(idx=len(out), start=s, end=e, text=line_text, body_start=s, block=cell_of[k])
+        # positional: a dataclass call with keywords costs ~60 % more (~7,300 against ~4,600 instructions)
+        ln = Line(len(out), s, e, line_text, "none", "", 0, s, cell_of[k])
         _label(ln)
         out.append(ln)
     return out
@@ -168,7 +169,7 @@ def _label(ln: Line) -> None:
     if kind == "letterdot":
         kind = "letter"
     rest = ln.text[m.end():]
-    if not rest.strip():
+    if not rest or rest.isspace():  # not rest.strip(), without a copy of the line
         return
     if kind == "num" and _DIGIT_START.match(rest):
         return
@@ -295,7 +296,7 @@ def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow: bo
     # closing: from the first "Nơi nhận" (or the last "Trên đây là") to the end
     close_at = len(lines)
     for ln in lines[body_from:]:
-        if is_noi_nhan(ln):
+        if NOI_NHAN.match(ln.text):  # is_noi_nhan, without a call per line
             close_at = ln.idx
             break
     a.closing = lines[close_at:]
@@ -354,7 +355,7 @@ def looks_hard_wrapped(text: str) -> bool:
     long lines continue on the next one: the longest lines are a printed line's width, not a
     paragraph's, and most lines are about that long, or (a short letter whose header, recipients
     and signature make many short lines: 049) fewer are, but most of them stop mid-sentence."""
-    stripped = [x.strip() for x in text.split("\n")]
+    stripped = list(map(str.strip, text.split("\n")))
     lengths = sorted(map(len, filter(None, stripped)))
     if len(lengths) < 20:
         return False

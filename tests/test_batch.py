@@ -322,11 +322,30 @@ def test_second_ingest_is_refused_with_a_clear_message(tmp_path):
     assert not db.exists()
 
 
-def test_second_ingest_waits_with_wait(tmp_path):
+def test_second_ingest_waits_with_wait(tmp_path, monkeypatch):
     make_corpus(tmp_path / "c", 2)
     db = tmp_path / "k.duckdb"
     lock = IngestLock(db).__enter__()
-    threading.Timer(1.0, lock.__exit__, (None, None, None)).start()
+    # the lock is let go 1 s after the second ingest says it waits (a fixed timer raced its start-up
+    # on a loaded machine: the lock could be free before the ingest asked for it)
+    waiting = threading.Event()
+    init = IngestLock.__init__
+
+    def noting_init(self, db, wait=False, on_wait=None):
+        def told(who):
+            if on_wait:
+                on_wait(who)
+            waiting.set()
+        init(self, db, wait, told)
+
+    monkeypatch.setattr(IngestLock, "__init__", noting_init)
+
+    def release():
+        waiting.wait(60)
+        time.sleep(1.0)
+        lock.__exit__(None, None, None)
+
+    threading.Thread(target=release, daemon=True).start()
     t = time.monotonic()
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "c"), "--db", str(db), "-q", "--wait", "-w", "0"])
     assert result.exit_code == 0, result.output

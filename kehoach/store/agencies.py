@@ -76,6 +76,8 @@ def _units_by_first() -> dict[str, tuple[tuple[str, dict], ...]]:
     """``_units()`` by first character, longest first within each."""
     out: dict[str, list[tuple[str, dict]]] = {}
     for word, entry in _units():
+        if not word:  # it would match wherever a word starts: not by its first letter
+            raise ValueError("an empty unit word in the agency vocabulary")
         out.setdefault(word[:1], []).append((word, entry))
     return {k: tuple(v) for k, v in out.items()}
 

@@ -296,7 +296,7 @@ def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow: bo
     # closing: from the first "Nơi nhận" (or the last "Trên đây là") to the end
     close_at = len(lines)
     for ln in lines[body_from:]:
-        if NOI_NHAN.match(ln.text):  # is_noi_nhan, without a call per line
+        if is_noi_nhan(ln):
             close_at = ln.idx
             break
     a.closing = lines[close_at:]

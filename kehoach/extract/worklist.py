@@ -27,12 +27,12 @@ from kehoach.extract.structure import Line, rank
 from kehoach.extract.vocabulary import phrase_full, phrase_regex
 
 _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:\s*(?P<rest>.*)$", re.S)
+_MAX_LABEL_WORDS = 6
 
 
 def _label_colon(text: str) -> Optional[re.Match]:
     """``_LABEL_COLON.match``; most lines have no colon, and the pattern tries 60 label lengths to find that."""
     return _LABEL_COLON.match(text) if ":" in text else None
-_MAX_LABEL_WORDS = 6
 
 
 @dataclass

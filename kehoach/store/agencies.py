@@ -631,7 +631,7 @@ def _update(con, table: str, key_columns: Sequence[str], key_types: Sequence[str
         return
     cols = [*key_columns, "v"]
     types = [*key_types, target_type]
-    # each column one JSON-array parameter (kehoach.store.db.json_list); "VARCHAR[]" elements are arrays
+    # each column one JSON-array parameter (kehoach.store.params.json_list); "VARCHAR[]" elements are arrays
     specs = ['[["%s"]]' % t[:-2] if t.endswith("[]") else '["%s"]' % t for t in types]
     select = ", ".join(f"unnest(from_json(?, '{spec}')) AS {c}" for c, spec in zip(cols, specs))
     match = " AND ".join(f"{table}.{c} = m.{c}" for c in key_columns)

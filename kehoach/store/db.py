@@ -25,8 +25,8 @@ def keep_pandas_out() -> None:
     on these machines. kehoach never uses pandas. Only for a process kehoach owns
     (the `kehoach` command); a program that imports kehoach keeps its own modules.
 
-    DuckDB then tries the import at each bound value (~35 us each, measured), so code
-    that binds many values passes a list as one JSON parameter (``kehoach.store.params.json_list``).
+    DuckDB then tries the import at each bound value, so code that binds many values
+    passes a list as one JSON parameter (``kehoach.store.params.json_list``, with the figures).
     """
     if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
         sys.meta_path.insert(0, _NoPandas())

@@ -15,12 +15,12 @@ in ``.py`` files); each entry carries ``examples`` that the tests run:
   ("Uỷ" -> "Ủy", "hoà" -> "hòa"); ``counterexamples`` must be left alone by
   :func:`unify_tones` ("Hoàng", "quý", "Kế hoạch").
 
-Three views of one string, for three uses:
+Two views of one string, for two uses (the third, the folded form of search
+columns, is ``kehoach.store.keys.fold``):
 
 - :func:`normalize_name` for ``*_normalized`` fields: NFC, tones unified,
   abbreviations written out, case and diacritics kept.
 - :func:`compare_key` for comparing names (the scorer's normalization).
-- :func:`fold` for search columns: no diacritics, ``đ`` -> ``d``, lower case.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ __all__ = [
     "data_names",
     "expand_abbreviations",
     "expand_abbreviations_display",
-    "fold",
     "load",
     "make_pipeline",
     "normalize",
@@ -282,7 +281,6 @@ COMPARE_STEPS: tuple[str, ...] = (
 """The comparison key of spec/EXTRACTION.md, in the scorer's order."""
 
 NAME_STEPS: tuple[str, ...] = ("nfc", "tones", "abbreviations_display", "collapse_spaces")
-FOLD_STEPS: tuple[str, ...] = ("nfc", "fold_diacritics", "casefold", "collapse_spaces")
 
 
 @lru_cache(maxsize=None)
@@ -317,7 +315,6 @@ def normalize(s: Any, steps: Iterable[str]) -> str:
 
 _compare = make_pipeline(COMPARE_STEPS)
 _name = make_pipeline(NAME_STEPS)
-_fold = make_pipeline(FOLD_STEPS)
 
 
 def compare_key(s: Any) -> str:
@@ -343,10 +340,3 @@ def normalize_name(s: Any) -> str:
     return _name(s)
 
 
-def fold(s: Any) -> str:
-    """The search form: no diacritics, ``đ`` -> ``d``, lower case, spaces collapsed.
-
-    Never store this in place of the text (năm ≠ nam); keep it in its own column.
-    Example: ``fold("Đảng ủy  phường") == "dang uy phuong"``.
-    """
-    return _fold(s)

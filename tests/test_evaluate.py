@@ -812,19 +812,6 @@ def test_unify_tones(text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Đảng ủy  phường", "dang uy phuong"),
-        ("Uỷ ban nhân dân tỉnh Lào Cai", "uy ban nhan dan tinh lao cai"),
-        ("NĂM 2020", "nam 2020"),
-        (None, ""),
-    ],
-)
-def test_fold(text, expected):
-    assert vocab.fold(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         ("Uỷ ban MTTQ VN xã  Hoà Bình", "Ủy ban Mặt trận Tổ quốc Việt Nam xã Hòa Bình"),
         ("UBND tỉnh Lào Cai", "Ủy ban nhân dân tỉnh Lào Cai"),
         (" Phòng Nội vụ ", "Phòng Nội vụ"),

@@ -53,14 +53,6 @@ def vocabulary() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def level_label(code: Optional[str]) -> Optional[str]:
-    """The Vietnamese label of a level code: ``"tinh"`` -> ``"tỉnh"``."""
-    for entry in vocabulary()["levels"]:
-        if entry["code"] == code:
-            return entry["label"]
-    return None
-
-
 def _ci(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
@@ -522,9 +514,6 @@ def resolve_issuer(issuer: Optional[str], normalized: Optional[str] = None,
 
 
 # ------------------------------------------------------------------ linking rows in the store
-
-_AGENCY_COLUMNS = ("id", "key", "name", "kind", "level", "locality", "head", "parent_id")
-
 
 class _Registry:
     """Agencies and aliases found while linking, written in bulk at the end."""

@@ -94,11 +94,6 @@ def worth_rebuilding(total: int, new: Optional[int]) -> bool:
     return new is None or total < AUTO_REBUILD_PLANS or new >= AUTO_REBUILD_SHARE * total
 
 
-def mark_stale(con) -> None:
-    """Forget the lookup tables' state (call after changing stored rows in place)."""
-    con.execute("DELETE FROM lookup_state")
-
-
 def optimize(con) -> dict[str, float]:
     """(Re)build the lookup tables in one transaction.
 

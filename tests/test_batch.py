@@ -211,6 +211,31 @@ def test_a_document_that_cannot_be_stored_fails_alone(tmp_path, monkeypatch):
     assert_each_document_whole(db, 4)  # nothing of the failed one was kept
 
 
+def test_text_sent_as_bytes_that_are_not_utf8_fail_their_file_alone(tmp_path, monkeypatch):
+    # the writer builds the text columns it gets as bytes as binary and checks them once as UTF-8
+    # (kehoach.batch.store._utf8_array): bad bytes are that file's failure, not a stored row (DuckDB
+    # itself stores long strings given through Arrow unchecked)
+    make_corpus(tmp_path / "c", 4)
+    real = run_mod.process_job
+
+    def bad_text(job):
+        r = real(job)
+        if job.path.endswith("plan-0001.txt"):
+            cols, rows = r.tables["document_texts"]
+            at = cols.index("text")
+            r.tables["document_texts"] = (cols, [row[:at] + (row[at] + b"\xff\xfe",) + row[at + 1:] for row in rows])
+        return r
+
+    monkeypatch.setattr(run_mod, "process_job", bad_text)
+    db = tmp_path / "k.duckdb"
+    s = ingest_paths([tmp_path / "c"], db, IngestOptions(workers=0, batch_docs=50))
+    assert (s.stored, s.failed) == (3, 1)
+    assert s.failures[0][0].endswith("plan-0001.txt") and s.failures[0][1] == "store"
+    assert "utf8" in s.failures[0][2].lower()
+    assert_each_document_whole(db, 3)
+    assert q(db, "SELECT count(*) FROM document_texts WHERE text LIKE '%Kế hoạch%' OR text LIKE '%KẾ HOẠCH%'") == [(3,)]
+
+
 def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
     make_corpus(tmp_path / "c", 6)
     shutil.copy(tmp_path / "c" / "plan-0000.txt", tmp_path / "c" / "boom.txt")

@@ -611,12 +611,13 @@ class _Walker:
             self.flush_cell()
         self._blank_pending = False
         self.b.blank()
+        props = self.props
         for r, tr in enumerate(_rows(tbl)):
             col = _int_val(self.prop(self.prop(tr, W_TRPR), W_GRIDBEFORE))
             for tc in _cells(tr):
-                tcpr = _props(tc, W_TCPR)
-                span = max(1, _int_val(self.prop(tcpr, W_GRIDSPAN)) or 1)
-                vmerge = self.prop(tcpr, W_VMERGE)
+                cell_props = props.get(_props(tc, W_TCPR), _NO_PROPS)
+                span = max(1, _int_val(cell_props.get(W_GRIDSPAN)) or 1)
+                vmerge = cell_props.get(W_VMERGE)
                 # a vertically merged cell repeats as empty "continue" cells below
                 if vmerge is None or vmerge.get(W_VAL) == "restart":
                     self.cells.append(_Cell(index, r, col))
@@ -683,7 +684,8 @@ class _Walker:
 
     def paragraph(self, p) -> None:
         ppr = _props(p, W_PPR)
-        style_id, numpr = self.prop(ppr, W_PSTYLE), self.prop(ppr, W_NUMPR)
+        found = self.props.get(ppr, _NO_PROPS)  # ``prop`` for both
+        style_id, numpr = found.get(W_PSTYLE), found.get(W_NUMPR)
         boxes: list = []
         text = self.plain_text(p, style_id)
         if text is None:
@@ -716,7 +718,8 @@ class _Walker:
     def label(self, numpr, style_id: Optional[str]) -> Optional[str]:
         """The list label of a paragraph with numbering properties ``numpr`` (or its style's)."""
         style_id = style_id or self.styles.default_paragraph
-        num_id, il = self.prop(numpr, W_NUMID), self.prop(numpr, W_ILVL)
+        found = self.props.get(numpr, _NO_PROPS) if numpr is not None else _NO_PROPS  # ``prop`` for both
+        num_id, il = found.get(W_NUMID), found.get(W_ILVL)
         ilvl = int(il) if il and il.isdigit() else None
         s_num, s_ilvl = self.styles.numbering_of(style_id)
         if num_id is None:
@@ -751,7 +754,8 @@ class _Walker:
         skip_text = False
         font = None
         if rpr is not None:
-            vanish, rstyle = self.prop(rpr, W_VANISH), self.prop(rpr, W_RSTYLE)
+            found = self.props.get(rpr, _NO_PROPS)  # ``prop`` for both
+            vanish, rstyle = found.get(W_VANISH), found.get(W_RSTYLE)
             if _on(vanish):
                 return  # hidden text is not part of what the reader sees
             # Footnote marks: w:footnoteReference has no digits, but a custom mark
@@ -759,7 +763,7 @@ class _Walker:
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
             skip_text = rstyle is not None and self.styles.is_note_ref(rstyle)
             if self.legacy_fonts:
-                font = _rfonts_name(self.prop(rpr, W_RFONTS)) or self.styles.font_of(rstyle)
+                font = _rfonts_name(found.get(W_RFONTS)) or self.styles.font_of(rstyle)
         if self.legacy_fonts:
             font = font or self._para_font
             enc, upper = legacy.font_encoding(font), legacy.font_is_upper(font)
@@ -808,11 +812,12 @@ def _xpaths() -> _XPaths:
     register its EXSLT regular-expression functions (unused here) at every call."""
     from lxml import etree
 
-    def xpath(expr: str):
-        return etree.XPath(expr, namespaces={"w": _NS["w"], "set": "http://exslt.org/sets"},
-                           smart_strings=False, regexp=False)
+    def xpath(expr: str, **namespaces: str):
+        # each prefix is registered at every call (an EXSLT one with its functions: ~3 k instructions)
+        return etree.XPath(expr, namespaces={"w": _NS["w"], **namespaces}, smart_strings=False, regexp=False)
 
-    return _XPaths(w_texts=xpath(".//w:t/text()"), rfonts_values=xpath("set:distinct(.//w:rFonts/@*)"))
+    return _XPaths(w_texts=xpath(".//w:t/text()"),
+                   rfonts_values=xpath("set:distinct(.//w:rFonts/@*)", set="http://exslt.org/sets"))
 
 
 def _sym_char(code: str) -> str:

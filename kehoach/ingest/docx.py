@@ -558,6 +558,10 @@ class _Walker:
         self.legacy_context = legacy.LegacyContext()
         self.walked: set = set()  # paragraphs the run-by-run walk reads (``walk``)
         self.props: dict = {}  # properties element -> {tag: first child element or value} (``walk``)
+        # paragraph -> the dict of its w:pPr when that is its first child (what ``_props`` finds), and
+        # the paragraphs whose w:pPr with properties read is not their first child (``_scan``)
+        self.paragraph_props: dict = {}
+        self.odd_paragraphs: set = set()
 
     @cached_property
     def numbering(self) -> Numbering:
@@ -647,7 +651,12 @@ class _Walker:
         for el in body.iter(*sorted(read.union(_WALKED))):
             tag = el.tag
             if tag in read:
-                found = self.props.setdefault(el.getparent(), {})
+                parent = el.getparent()
+                found = self.props.get(parent)
+                if found is None:
+                    found = self.props[parent] = {}
+                    if parent.tag == W_PPR:
+                        self._paragraph_of(parent, found)
                 if tag in _VALUE_PROPS:
                     found[tag] = found.get(tag) or el.get(W_VAL)
                 elif tag not in found:
@@ -659,6 +668,16 @@ class _Walker:
                 if not (styles.is_note_ref(sid) or (self.legacy_fonts and legacy.font_encoding(styles.font_of(sid)))):
                     continue
             self.walked.update(el.iterancestors(W_P))
+
+    def _paragraph_of(self, ppr, found: dict) -> None:
+        """Record ``found`` (the properties of ``ppr``) for its paragraph, which then needs no ``_props``
+        (and no lxml object for a w:pPr without properties the walk reads): the schema puts w:pPr first."""
+        p = ppr.getparent()
+        if p is not None and p.tag == W_P:
+            if ppr.getprevious() is None:
+                self.paragraph_props[p] = found
+            else:
+                self.odd_paragraphs.add(p)
 
     def prop(self, parent, tag: str):
         """The first ``tag`` child of properties element ``parent`` (None: none), or for
@@ -683,8 +702,9 @@ class _Walker:
         return legacy.plain_unicode("".join(_xpaths().w_texts(p)), self.legacy_context)
 
     def paragraph(self, p) -> None:
-        ppr = _props(p, W_PPR)
-        found = self.props.get(ppr, _NO_PROPS)  # ``prop`` for both
+        found = self.paragraph_props.get(p)  # ``prop`` for both, on ``_props(p, W_PPR)``
+        if found is None:
+            found = self.props.get(_props(p, W_PPR), _NO_PROPS) if p in self.odd_paragraphs else _NO_PROPS
         style_id, numpr = found.get(W_PSTYLE), found.get(W_NUMPR)
         boxes: list = []
         text = self.plain_text(p, style_id)
@@ -692,14 +712,15 @@ class _Walker:
             out: list[str] = []
             outer_font = self._para_font
             if self.legacy_fonts:
-                self._para_font = _font_name(_child(ppr, W_RPR)) or self.styles.paragraph_font(style_id)
+                self._para_font = (_font_name(_child(_props(p, W_PPR), W_RPR))
+                                   or self.styles.paragraph_font(style_id))
             self.inline(p, out, boxes)
             self._para_font = outer_font
             text, encs = legacy.fix_runs(out, self.legacy_context)
             self.legacy |= encs
         label = self.label(numpr, style_id)
         lead = text.lstrip(" \t")
-        if _PUA_BULLET.match(lead):
+        if lead and "\uf000" <= lead[0] <= "\uf0ff":  # _PUA_BULLET.match(lead)
             text = _PUA_BULLET.sub("- ", lead, count=1)
         if label:
             body = text.strip(" \t")
@@ -709,9 +730,8 @@ class _Walker:
                 # an empty numbered paragraph still shows its number (the STT
                 # column of an assignment table in 012); an empty bullet shows nothing
                 text = label
-        style = self.styles.name_of(style_id)
         if text.strip():
-            self.emit(text, style)
+            self.emit(text, self.styles.name_of(style_id))
         for box in boxes:
             self.container(box)
 

@@ -343,6 +343,23 @@ def test_docx_properties_found_where_a_writer_put_them_out_of_order(tmp_path):
     assert [b.style for b in st.blocks][:1] == ["Dieu"]
 
 
+def test_docx_paragraph_properties_are_those_of_the_first_child_ppr(tmp_path):
+    """The paragraph's properties are its w:pPr as ``_props`` finds it (the first child, else the first
+    w:pPr when no content comes before it), also when the walk takes them from the body scan: a
+    second w:pPr, a tracked change's old w:pPr and a w:pPr after the runs set nothing; a comment
+    before the w:pPr does not hide it."""
+    body = ('<w:p><w:pPr><w:jc w:val="left"/></w:pPr><w:pPr><w:pStyle w:val="Dieu"/></w:pPr>' + r("một") + '</w:p>'
+            + '<w:p><w:pPr><w:pStyle w:val="Dieu"/></w:pPr><w:pPr><w:numPr><w:ilvl w:val="1"/>'
+            '<w:numId w:val="2"/></w:numPr></w:pPr>' + r("hai") + '</w:p>'
+            + '<w:p><w:pPr><w:pPrChange w:id="1" w:author="a"><w:pPr><w:pStyle w:val="Dieu"/></w:pPr>'
+            '</w:pPrChange></w:pPr>' + r("ba") + '</w:p>'
+            + '<w:p>' + r("bốn") + '<w:pPr><w:pStyle w:val="Dieu"/></w:pPr></w:p>'
+            + '<w:p><!-- ghi chú --><w:pPr><w:pStyle w:val="Dieu"/></w:pPr>' + r("năm") + '</w:p>')
+    st = DocxReader().read(make_docx(tmp_path / "f.docx", body, NUMBERING, STYLES))
+    assert lines_of(st) == ["một", "Điều 1. hai", "ba", "bốn", "Điều 2. năm"]
+    assert [b.style for b in st.blocks] == [None, "Dieu", None, None, "Dieu"]
+
+
 def test_docx_lists_sharing_an_abstract_continue(tmp_path):
     # Word continues a list across w:num instances of one abstractNum unless one restarts it
     numbering = NUMBERING + '<w:num w:numId="6"><w:abstractNumId w:val="1"/></w:num>'

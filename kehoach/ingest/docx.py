@@ -530,6 +530,8 @@ def _choose_branch(alt):
 
 def _find_textboxes(el) -> Iterator:
     """Outermost w:txbxContent under ``el`` (inner ones are read with their box)."""
+    if next(el.iter(W_TXBX), None) is None:  # a picture: no lxml object for each element under it
+        return
     for child in el:
         if child.tag == W_TXBX:
             yield child
@@ -558,6 +560,10 @@ class _Walker:
         self.legacy_context = legacy.LegacyContext()
         self.walked: set = set()  # paragraphs the run-by-run walk reads (``walk``)
         self.props: dict = {}  # properties element -> {tag: first child element or value} (``walk``)
+        # paragraph -> the dict of its w:pPr when that is its first child (what ``_props`` finds), and
+        # the paragraphs whose w:pPr with properties read is not their first child (``_scan``)
+        self.paragraph_props: dict = {}
+        self.odd_paragraphs: set = set()
 
     @cached_property
     def numbering(self) -> Numbering:
@@ -611,12 +617,13 @@ class _Walker:
             self.flush_cell()
         self._blank_pending = False
         self.b.blank()
+        props = self.props
         for r, tr in enumerate(_rows(tbl)):
             col = _int_val(self.prop(self.prop(tr, W_TRPR), W_GRIDBEFORE))
             for tc in _cells(tr):
-                tcpr = _props(tc, W_TCPR)
-                span = max(1, _int_val(self.prop(tcpr, W_GRIDSPAN)) or 1)
-                vmerge = self.prop(tcpr, W_VMERGE)
+                cell_props = props.get(_props(tc, W_TCPR), _NO_PROPS)
+                span = max(1, _int_val(cell_props.get(W_GRIDSPAN)) or 1)
+                vmerge = cell_props.get(W_VMERGE)
                 # a vertically merged cell repeats as empty "continue" cells below
                 if vmerge is None or vmerge.get(W_VAL) == "restart":
                     self.cells.append(_Cell(index, r, col))
@@ -646,7 +653,12 @@ class _Walker:
         for el in body.iter(*sorted(read.union(_WALKED))):
             tag = el.tag
             if tag in read:
-                found = self.props.setdefault(el.getparent(), {})
+                parent = el.getparent()
+                found = self.props.get(parent)
+                if found is None:
+                    found = self.props[parent] = {}
+                    if parent.tag == W_PPR:
+                        self._paragraph_of(parent, found)
                 if tag in _VALUE_PROPS:
                     found[tag] = found.get(tag) or el.get(W_VAL)
                 elif tag not in found:
@@ -658,6 +670,16 @@ class _Walker:
                 if not (styles.is_note_ref(sid) or (self.legacy_fonts and legacy.font_encoding(styles.font_of(sid)))):
                     continue
             self.walked.update(el.iterancestors(W_P))
+
+    def _paragraph_of(self, ppr, found: dict) -> None:
+        """Record ``found`` (the properties of ``ppr``) for its paragraph, which then needs no ``_props``
+        (and no lxml object for a w:pPr without properties the walk reads): the schema puts w:pPr first."""
+        p = ppr.getparent()
+        if p is not None and p.tag == W_P:
+            if ppr.getprevious() is None:
+                self.paragraph_props[p] = found
+            else:
+                self.odd_paragraphs.add(p)
 
     def prop(self, parent, tag: str):
         """The first ``tag`` child of properties element ``parent`` (None: none), or for
@@ -682,22 +704,25 @@ class _Walker:
         return legacy.plain_unicode("".join(_xpaths().w_texts(p)), self.legacy_context)
 
     def paragraph(self, p) -> None:
-        ppr = _props(p, W_PPR)
-        style_id, numpr = self.prop(ppr, W_PSTYLE), self.prop(ppr, W_NUMPR)
+        found = self.paragraph_props.get(p)  # ``prop`` for both, on ``_props(p, W_PPR)``
+        if found is None:
+            found = self.props.get(_props(p, W_PPR), _NO_PROPS) if p in self.odd_paragraphs else _NO_PROPS
+        style_id, numpr = found.get(W_PSTYLE), found.get(W_NUMPR)
         boxes: list = []
         text = self.plain_text(p, style_id)
         if text is None:
             out: list[str] = []
             outer_font = self._para_font
             if self.legacy_fonts:
-                self._para_font = _font_name(_child(ppr, W_RPR)) or self.styles.paragraph_font(style_id)
+                self._para_font = (_font_name(_child(_props(p, W_PPR), W_RPR))
+                                   or self.styles.paragraph_font(style_id))
             self.inline(p, out, boxes)
             self._para_font = outer_font
             text, encs = legacy.fix_runs(out, self.legacy_context)
             self.legacy |= encs
         label = self.label(numpr, style_id)
         lead = text.lstrip(" \t")
-        if _PUA_BULLET.match(lead):
+        if lead and "\uf000" <= lead[0] <= "\uf0ff":  # _PUA_BULLET.match(lead)
             text = _PUA_BULLET.sub("- ", lead, count=1)
         if label:
             body = text.strip(" \t")
@@ -707,16 +732,16 @@ class _Walker:
                 # an empty numbered paragraph still shows its number (the STT
                 # column of an assignment table in 012); an empty bullet shows nothing
                 text = label
-        style = self.styles.name_of(style_id)
         if text.strip():
-            self.emit(text, style)
+            self.emit(text, self.styles.name_of(style_id))
         for box in boxes:
             self.container(box)
 
     def label(self, numpr, style_id: Optional[str]) -> Optional[str]:
         """The list label of a paragraph with numbering properties ``numpr`` (or its style's)."""
         style_id = style_id or self.styles.default_paragraph
-        num_id, il = self.prop(numpr, W_NUMID), self.prop(numpr, W_ILVL)
+        found = self.props.get(numpr, _NO_PROPS) if numpr is not None else _NO_PROPS  # ``prop`` for both
+        num_id, il = found.get(W_NUMID), found.get(W_ILVL)
         ilvl = int(il) if il and il.isdigit() else None
         s_num, s_ilvl = self.styles.numbering_of(style_id)
         if num_id is None:
@@ -751,7 +776,8 @@ class _Walker:
         skip_text = False
         font = None
         if rpr is not None:
-            vanish, rstyle = self.prop(rpr, W_VANISH), self.prop(rpr, W_RSTYLE)
+            found = self.props.get(rpr, _NO_PROPS)  # ``prop`` for both
+            vanish, rstyle = found.get(W_VANISH), found.get(W_RSTYLE)
             if _on(vanish):
                 return  # hidden text is not part of what the reader sees
             # Footnote marks: w:footnoteReference has no digits, but a custom mark
@@ -759,7 +785,7 @@ class _Walker:
             # before it ("khoáng sản1", seen in 010 and 041 as plain refs).
             skip_text = rstyle is not None and self.styles.is_note_ref(rstyle)
             if self.legacy_fonts:
-                font = _rfonts_name(self.prop(rpr, W_RFONTS)) or self.styles.font_of(rstyle)
+                font = _rfonts_name(found.get(W_RFONTS)) or self.styles.font_of(rstyle)
         if self.legacy_fonts:
             font = font or self._para_font
             enc, upper = legacy.font_encoding(font), legacy.font_is_upper(font)
@@ -808,11 +834,12 @@ def _xpaths() -> _XPaths:
     register its EXSLT regular-expression functions (unused here) at every call."""
     from lxml import etree
 
-    def xpath(expr: str):
-        return etree.XPath(expr, namespaces={"w": _NS["w"], "set": "http://exslt.org/sets"},
-                           smart_strings=False, regexp=False)
+    def xpath(expr: str, **namespaces: str):
+        # each prefix is registered at every call (an EXSLT one with its functions: ~3 k instructions)
+        return etree.XPath(expr, namespaces={"w": _NS["w"], **namespaces}, smart_strings=False, regexp=False)
 
-    return _XPaths(w_texts=xpath(".//w:t/text()"), rfonts_values=xpath("set:distinct(.//w:rFonts/@*)"))
+    return _XPaths(w_texts=xpath(".//w:t/text()"),
+                   rfonts_values=xpath("set:distinct(.//w:rFonts/@*)", set="http://exslt.org/sets"))
 
 
 def _sym_char(code: str) -> str:
@@ -940,17 +967,29 @@ def _root_started(head: bytes) -> bool:
     The text between the comments and PIs is searched piece by piece, so the scan stops at the
     root element (near the top) instead of going over the whole head; a "<" before a comment and a
     letter after it meet once the comment is gone, as they would in the text with comments removed.
+    The comments and PIs are those ``_COMMENT_OR_PI.finditer`` finds (leftmost first), looked for
+    only before the next start tag: one that begins after it cannot hide it (searching the rest of
+    a 64 KB head for another one after the XML declaration cost ~0.6 M instructions).
     """
     head = _ascii_head(head)
     last = b""  # the last byte of the text kept so far
-    start = 0
-    for m in _COMMENT_OR_PI.finditer(head):
-        kept = last + head[start:m.start()]
-        if _START_TAG.search(kept):
-            return True
-        last = kept[-1:]
-        start = m.end()
-    return _START_TAG.search(last + head[start:]) is not None
+    start = 0  # where the text kept after the last comment or PI begins
+    pos = 0  # where the next comment or PI may begin
+    while True:
+        if last == b"<" and _START_TAG.match(last + head[start:start + 1]):
+            return True  # "<", a comment, a letter
+        tag = _START_TAG.search(head, start)
+        end = tag.start() if tag else len(head)
+        comment, pi = head.find(b"<!--", pos, end), head.find(b"<?", pos, end)
+        opening = min(comment, pi) if comment >= 0 and pi >= 0 else max(comment, pi)
+        if opening < 0:
+            return tag is not None
+        m = _COMMENT_OR_PI.match(head, opening)
+        if m is None:  # not closed: kept as text, and a comment or PI may begin after its "<"
+            pos = opening + 1
+            continue
+        last = (last + head[start:opening])[-1:]
+        start = pos = m.end()
 
 
 _RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"

@@ -43,7 +43,10 @@ def strip_bookmarks(text: str) -> str:
 
 
 def strip_markdown(text: str) -> str:
-    return _MD.sub("", text) if "*" in text or "__" in text else text
+    if "__" in text:
+        return _MD.sub("", text)
+    # without "__" only the "*" branch can match, and the runs it matches take every "*" away
+    return text.replace("*", "")
 
 
 def collapse_spaces(text: str) -> str:

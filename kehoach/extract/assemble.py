@@ -42,7 +42,7 @@ def assemble(st: dict, source: SourceText) -> PlanRecord:
             assignee=a.assignee, assignee_normalized=normalized(a.assignee), role=a.role, request=a.request,
             coordinators=a.coordinators, coordinators_normalized=[normalized(c) or c for c in a.coordinators],
             tasks=[t[0] for t in a.tasks], task_spans=[(t[1], t[2]) for t in a.tasks],
-            deadline=a.deadline or (dl.date if dl else None), span=a.assignee_span, page=page(a.span[0])))
+            deadline=a.deadline or (dl.date if dl else None), span=a.assignee_span, page=page(a.assignee_span[0])))
     deadline_items = []
     for d in deadlines:
         owner = next((a for a in assignments if a.span[0] <= d.start < a.span[1]), None)

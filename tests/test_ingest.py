@@ -810,3 +810,25 @@ def test_empty_file_every_reader(tmp_path, suffix):
     with pytest.raises(DocumentLoadError) as err:
         read_document(_write(tmp_path / f"empty{suffix}", b""))
     assert (err.value.stage, err.value.reason) == ("read", "empty file")
+
+
+# -- normalize_lines' shortcut (issue 6) --
+
+def test_every_character_the_scans_look_for_is_unprintable():
+    """normalize_lines skips strip_control and the odd-space pass for a text whose only unprintable
+    characters are line breaks: that holds only if every character they find is unprintable."""
+    from kehoach.ingest import normalize
+
+    for rx in (normalize._CTRL, normalize._ODD_SPACE):
+        found = [chr(c) for c in range(0x110000) if rx.match(chr(c))]
+        assert found and not any(ch.isprintable() for ch in found), rx.pattern
+
+
+@settings(max_examples=300)
+@given(raw=st.one_of(st.text(max_size=60),
+                     st.text(alphabet="ab \u1ea1\u0301\n\r\t\x00\x1f\x7f\u00a0\u2003\u200b\u200c\u2028\u202f\u3000"
+                                      "\ufeff*_[]bookmark:", max_size=40)))
+def test_normalize_lines_gives_what_the_steps_give(raw):
+    from kehoach.ingest.normalize import LINE_STEPS, newlines, normalize_lines, normalize_text
+
+    assert normalize_lines(raw) == normalize_text(newlines(raw), LINE_STEPS).split("\n")

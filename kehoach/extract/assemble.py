@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Optional
 
 from kehoach.extract.citations import Cite
@@ -41,7 +42,7 @@ def assemble(st: dict, source: SourceText) -> PlanRecord:
             assignee=a.assignee, assignee_normalized=normalized(a.assignee), role=a.role, request=a.request,
             coordinators=a.coordinators, coordinators_normalized=[normalized(c) or c for c in a.coordinators],
             tasks=[t[0] for t in a.tasks], task_spans=[(t[1], t[2]) for t in a.tasks],
-            deadline=a.deadline or (dl.date if dl else None), span=a.assignee_span, page=page(a.span[0])))
+            deadline=a.deadline or (dl.date if dl else None), span=a.assignee_span, page=page(a.assignee_span[0])))
     deadline_items = []
     for d in deadlines:
         owner = next((a for a in assignments if a.span[0] <= d.start < a.span[1]), None)
@@ -74,7 +75,10 @@ def assemble(st: dict, source: SourceText) -> PlanRecord:
 def _dates(st: dict, source: SourceText) -> list[dict]:
     a = st["anatomy"]
     h = st["header"]
-    pre = [(ln.start, ln.end) for ln in a.preamble]  # the tests below are _within's, written out
+    # preamble lines are in order and apart: a date lies in one if it starts before the end of the last
+    # one starting at or before it
+    pre_starts = [ln.start for ln in a.preamble]
+    pre_ends = [ln.end for ln in a.preamble]
     dls = [(d.start, d.end) for d in st["deadlines"]]
     evs = [e.span for e in st["events"]]
     out = []
@@ -85,7 +89,7 @@ def _dates(st: dict, source: SourceText) -> list[dict]:
             continue  # "ngày   tháng 7 năm 2026": a date left blank for signing is no date mention
         if h.date_span and _within(sp, h.date_span) and not out:
             role = "issued"
-        elif any(s <= d.start < e for s, e in pre):
+        elif (k := bisect_right(pre_starts, d.start)) and d.start < pre_ends[k - 1]:
             role = "basis"
         elif any(s <= d.end and d.start <= e for s, e in dls):
             role = "deadline"

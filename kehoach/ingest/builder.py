@@ -51,13 +51,6 @@ class TextBuilder:
         self.blocks.append(b)
         return b
 
-    def add_line(self, line: str) -> Block:
-        """Add one paragraph that is already normalized, not empty and a single line (``add``'s fast path)."""
-        start = self._append(line)
-        b = Block("paragraph", start, start + len(line), self._page_no)
-        self.blocks.append(b)
-        return b
-
     def start_page(self, number: int, method: str = "text", confidence: Optional[float] = None) -> None:
         self.end_page()
         self._page_no = number

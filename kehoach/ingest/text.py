@@ -12,8 +12,7 @@ import codecs
 import re
 from pathlib import Path
 
-from kehoach.ingest.base import DocumentLoadError, InputFormat, Reader, SourceText
-from kehoach.ingest.builder import TextBuilder
+from kehoach.ingest.base import Block, DocumentLoadError, InputFormat, Reader, SourceText
 
 # Vietnamese letters that only exist with diacritics; their share tells a
 # correct cp1258 decoding from noise.
@@ -61,23 +60,33 @@ def source_from_text(raw: str, fmt: str = "txt", path: str | None = None) -> Sou
     """Normalized SourceText from a string: one block per non-empty line.
 
     Blank lines are kept (collapsed to one) because they separate paragraphs.
+    What a ``TextBuilder`` would build line by line, written out: the lines are already normalized and
+    single, so each is a block at the running offset (a builder method call and a ``_append`` per line cost
+    more than the block itself).
     """
     from kehoach.ingest.normalize import newlines, normalize_lines
 
-    b = TextBuilder()
+    lines: list[str] = []  # the text's lines; "" for a kept blank line
+    blocks: list[Block] = []
+    pos = 0  # where the next line starts
     prev_blank = False
     raw = newlines(raw)
     for line, norm in zip(raw.split("\n"), normalize_lines(raw)):
         if norm:  # normalized lines hold no line break and are stripped
-            b.add_line(norm)
+            lines.append(norm)
+            end = pos + len(norm)
+            blocks.append(Block("paragraph", pos, end))
+            pos = end + 1
             prev_blank = False
-            continue
-        if line.strip():
-            continue  # a line that normalization empties ("***", a bookmark) is no text, and no blank line either
-        if not prev_blank and b.blocks:
-            b.blank()
+        elif not prev_blank and blocks and not line.strip():
+            # a blank line after some text; a line that normalization empties ("***", a bookmark) is no
+            # text, and no blank line either
+            lines.append("")
+            pos += 1
             prev_blank = True
-    return b.build(fmt, path)
+    while lines and lines[-1] == "":  # blank lines at the very end are not text
+        lines.pop()
+    return SourceText(text="\n".join(lines), blocks=blocks, format=fmt, pages=[], warnings=[], path=path)
 
 
 class TextReader(Reader):

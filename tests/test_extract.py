@@ -385,6 +385,27 @@ Số: 5141 /SNNMT-KS Lào Cai, ngày 29 tháng 12 năm 2025
 HEADER_PARTY_KH = "Số: 16-KH/MTTQ-BTT\n\nKẾ HOẠCH\n"
 
 
+# a Quyết định names the deciding body in capitals between its trích yếu and "Căn cứ" (NĐ 30/2020)
+HEADER_022 = q("022", """QUYẾT ĐỊNH
+Kiểm tra việc việc chấp hành các quy định của pháp luật về lĩnh vực hóa chất trên địa bàn tỉnh Lào Cai
+GIÁM ĐỐC SỞ CÔNG THƯƠNG LÀO CAI
+Căn cứ Luật Hóa chất 69/2025/QH15;
+""")
+
+HEADER_040 = q("040", """QUYẾT ĐỊNH
+Về việc thành lập Tổ tiếp công dân, xử lý đơn thư phục vụ bầu cử đại biểu Quốc hội khóa XVI và bầu cử đại biểu Hội đồng nhân dân các cấp
+nhiệm kỳ 2026 – 2031
+BAN THƯỜNG TRỰC ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH
+Căn cứ Luật Bầu cử đại biểu Quốc hội và đại biểu Hội đồng nhân dân số 85/2015/QH13, ngày 25/6/2015
+""")
+
+# a title set wholly in capitals keeps all its lines: no authority line follows a line in usual case
+HEADER_027 = q("real/transcripts/027_QuyDinh_kem_QD_05-2006-QD-UBND_CaMau_VNI.txt", """QUY ĐỊNH
+VỀ CHỨC NĂNG, NHIỆM VỤ, QUYỀN HẠN VÀ CƠ CẤU TỔ CHỨC
+CỦA ĐỘI KIỂM TRA LIÊN NGÀNH 814
+""")
+
+
 def header_of(raw: str) -> header.Header:
     a = anatomy_of(raw)
     _, code = structure.find_type_heading(a.lines)
@@ -453,6 +474,11 @@ HEADER_CASES = [
     ("049", HEADER_049, "title", "tổ chức triển khai thực hiện Nghị định số 180/2026/NĐ-CP ngày 21/5/2026 của "
                                  "Chính phủ quy định về dịch vụ hấp thụ và lưu giữ các-bon của rừng"),
     ("047", HEADER_047, "issuer", "Sở Nông nghiệp và Môi trường tỉnh Lào Cai"),
+    ("022", HEADER_022, "title", "Kiểm tra việc việc chấp hành các quy định của pháp luật về lĩnh vực hóa chất trên "
+                                 "địa bàn tỉnh Lào Cai"),
+    ("040", HEADER_040, "title", "Về việc thành lập Tổ tiếp công dân, xử lý đơn thư phục vụ bầu cử đại biểu Quốc hội "
+                                 "khóa XVI và bầu cử đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2026 – 2031"),
+    ("027", HEADER_027, "title", "VỀ CHỨC NĂNG, NHIỆM VỤ, QUYỀN HẠN VÀ CƠ CẤU TỔ CHỨC CỦA ĐỘI KIỂM TRA LIÊN NGÀNH 814"),
     ("party", HEADER_PARTY_KH, "number", "16-KH/MTTQ-BTT"),
     ("party", HEADER_PARTY_KH, "doc_type", "KH"),
 ]

@@ -879,6 +879,25 @@ ASSIGNMENT_CASES = [
         [assignment(Fuzzy("Phòng Quản lý công nghiệp"), tasks=Len(1))],
         id="012-giao-unit-with-verb-in-name",
     ),
+    pytest.param(
+        q("018", "9. Các tổ chức, cá nhân được cấp giấy phép thăm dò, khai thác khoáng sản có trách nhiệm bảo vệ "
+                 "khoáng sản trong diện tích được cấp giấy phép và đồng thời có trách nhiệm bảo vệ khoáng sản chưa "
+                 "khai thác gần khu vực được cấp phép theo quy định."),
+        # after "Các" the word "tổ chức" is the noun (organisations), not the verb that opens a task
+        [assignment("Các tổ chức, cá nhân được cấp giấy phép thăm dò, khai thác khoáng sản",
+                    tasks=[Contains("Có trách nhiệm bảo vệ khoáng sản trong diện tích được cấp giấy phép")])],
+        id="018-noun-after-cac",
+    ),
+    pytest.param(
+        q("018", "8. Các Sở, ban, ngành thuộc tỉnh theo chức năng, nhiệm vụ, lĩnh vực được giao chủ động tổ chức "
+                 "triển khai thực hiện các nhiệm vụ; có trách nhiệm hướng dẫn, phối hợp UBND các xã, phường trong "
+                 "công tác quản lý, bảo vệ tài nguyên khoáng sản trên địa bàn"),
+        # "theo chức năng, nhiệm vụ" opens the task, as gold 016 writes it ("Theo chức năng, nhiệm vụ, phạm vi
+        # quản lý tổ chức tuyên truyền …")
+        [assignment("Các Sở, ban, ngành thuộc tỉnh",
+                    tasks=[Contains("Theo chức năng, nhiệm vụ, lĩnh vực được giao chủ động tổ chức")])],
+        id="018-theo-chuc-nang-opens-the-task",
+    ),
 ]
 
 
@@ -1297,10 +1316,10 @@ def test_schedule_table_rows(raw, starts):
 
 def test_unit_head_words_beyond_offices_049():
     """049 item 3 'Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp chủ động nghiên cứu …' names assignees
-    (a national park is a unit: genre.json agency_heads)."""
+    (a national park is a unit: genre.json agency_heads); in item 2 'theo chức năng nhiệm vụ' opens the task."""
     record, _ = extracted("049")
     assert [a.assignee for a in record.assignments] == [
-        "Sở Nông nghiệp và Môi trường", "Các sở, ban, ngành cấp tỉnh theo chức năng nhiệm vụ",
+        "Sở Nông nghiệp và Môi trường", "Các sở, ban, ngành cấp tỉnh",
         "Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp", "Ủy ban nhân dân các xã, phường"]
 
 

@@ -408,15 +408,23 @@ def implementation_sections(a: Anatomy) -> list[list[Line]]:
     return []
 
 
+@lru_cache(maxsize=None)
+def _noun_markers() -> frozenset[str]:
+    return frozenset(w.lower() for w in phrases("noun_markers"))
+
+
 def _verb_split(text: str) -> Optional[int]:
     """Offset where the task starts in a run-on item ('Các đơn vị … chuẩn bị …')."""
     rx = phrase_regex("task_verbs")
+    nouns = _noun_markers()
     for m in rx.finditer(text):
         if m.start() == 0:
             continue
         before = text[:m.start()].split()
         if "được" in [w.lower() for w in before[-3:]]:
             continue  # "được chọn báo cáo tham luận" is part of the name
+        if before and before[-1].lower() in nouns:
+            continue  # "Các tổ chức, cá nhân …" (018): after "các" a noun, not the verb "tổ chức"
         if m.group(0)[:1].isupper() and before and not before[-1].endswith((",", ";", ":")):
             continue  # "phòng Quản lý công nghiệp": a capitalised word inside a unit's name
         return m.start()

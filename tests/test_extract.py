@@ -898,6 +898,32 @@ ASSIGNMENT_CASES = [
                     tasks=[Contains("Theo chức năng, nhiệm vụ, lĩnh vực được giao chủ động tổ chức")])],
         id="018-theo-chuc-nang-opens-the-task",
     ),
+    pytest.param(
+        qs("022", "Điều 2: Thành lập Đoàn kiểm tra, gồm các ông/bà sau đây:",
+                  "1. Ông: Hoàng Văn Thuân - Phó Giám đốc Sở Công Thương, Trưởng đoàn;\n"
+                  "2. Bà: Nguyễn Hồng Vân - Phó trưởng phòng Quản lý công nghiệp, Sở Công Thương, Phó Trưởng đoàn;",
+                  sep="\n"),
+        # members of a team set up by a Quyết định, without tasks: no assignment (was assignee "Ông", "Bà")
+        [],
+        id="022-team-members-are-not-assignees",
+    ),
+    pytest.param(
+        qs("040", "3. Ông Triệu Tài Thông - Chuyên viên Ủy ban MTTQ Việt Nam xã - Phó Chủ tịch Hội Nông dân xã - "
+                  "Thành viên.",
+                  "Điều 2. Nhiệm vụ của Tổ tiếp công dân, xử lý khiếu nại, tố cáo, kiến nghị, phản ánh của công dân:",
+                  "- Thực hiện các nhiệm vụ khác do Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam xã giao.",
+                  sep="\n"),
+        # "Điều 2." ends item 3 of Điều 1: its bullets are no tasks of the member listed last
+        [],
+        id="040-article-ends-the-item",
+    ),
+    pytest.param(
+        q("013", "4. Phân công nhiệm vụ\n4.1. Ông. Hoàng Văn Thuân - Trưởng đoàn: Phụ trách chung; chỉ đạo toàn\n"
+                 "diện hoạt động của Đoàn; chủ trì các buổi làm việc; ký các văn bản thuộc thẩm\nquyền của Đoàn;"),
+        # a member with a task is an assignee, as gold 013 writes it
+        [assignment("Ông. Hoàng Văn Thuân - Trưởng đoàn", role=ANY, tasks=[Contains("Phụ trách chung")])],
+        id="013-member-with-a-task",
+    ),
 ]
 
 

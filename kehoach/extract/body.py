@@ -17,14 +17,33 @@ from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, 
 
 
 def children(lines: list[Line], i: int) -> list[Line]:
-    """Lines after lines[i] nested under it (higher rank), up to the next sibling or shallower line."""
+    """Lines after lines[i] nested under it (higher rank), up to the next sibling or shallower line.
+
+    An article or chapter heading ("Điều 2.", "Chương II") ends the item too: nothing nests an article.
+    """
     r = rank(lines[i])
     out = []
+    article = _article_rx()
     for ln in lines[i + 1:]:
         if ln.kind != "none" and rank(ln) <= r:
             break
+        if ln.kind == "none" and article.match(ln.text):
+            break
         out.append(ln)
     return out
+
+
+@lru_cache(maxsize=None)
+def _article_rx() -> re.Pattern:
+    """ "Điều 2.", "Điều 5:", "Chương II" at the start of a line (genre.json article_labels)."""
+    return re.compile(r"^\s*(?:" + phrase_alt("article_labels") + r")\s+(?:\d+|[IVXLC]+)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _person_rx() -> re.Pattern:
+    """A head that names a person: a title (genre.json person_titles), then a name or a colon before it."""
+    # the title in any case ("Ông", "ông (bà)"), the name after it capitalised
+    return re.compile(r"^(?i:" + phrase_alt("person_titles") + r")(?:\s*[:.]|\s+[A-ZĐÀ-Ỹ])")
 
 
 # patterns used per line or per item, compiled once
@@ -532,6 +551,11 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                     cur = [clean(k.text), k.start, k.end]
                     tasks.append(cur)  # type: ignore[arg-type]
             tasks = [(t[0], t[1], t[2]) for t in tasks if t[0]]
+            if not kids and _person_rx().match(head.body) and (not inline or phrase_full("person_titles").match(who)):
+                # a member listed in a Quyết định thành lập Tổ/Đoàn, a person without a task: "1. Ông: Hoàng Văn
+                # Thuân - Phó Giám đốc …, Trưởng đoàn;" (022, where "Ông" came out as the assignee), "1. Bà Khúc
+                # Thị Hòa - … - Tổ trưởng." (040)
+                continue
             texts = [head.body] + [t[0] for t in tasks]
             role = "lead" if any(lead_rx.search(x[:40]) for x in texts) else "responsible"
             coords: list[str] = []

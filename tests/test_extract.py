@@ -924,7 +924,29 @@ ASSIGNMENT_CASES = [
         [assignment("Ông. Hoàng Văn Thuân - Trưởng đoàn", role=ANY, tasks=[Contains("Phụ trách chung")])],
         id="013-member-with-a-task",
     ),
+    pytest.param(
+        qs("023", "Thực hiện chức năng, nhiệm vụ được giao, Sở Công Thương yêu cầu các đơn vị sản xuất, kinh doanh, sử "
+                  "dụng, bảo quản hóa chất trên địa bàn tỉnh Lào Cai chưa thực hiện báo cáo trên hệ thống cơ sở dữ liệu "
+                  "chuyên ngành hóa chất khẩn trương thực hiện báo cáo trên hệ thống trước ngày 08 tháng 4 năm 2026.",
+                  "Sở Công Thương yêu cầu các đơn vị nghiêm túc thực hiện./.", sep="\n"),
+        # a công văn without numbered items: the order after an opening clause is an assignment ("chưa thực hiện
+        # báo cáo …" is a clause of the unit's name); the closing exhortation that ends with "./." is none
+        [assignment("Các đơn vị sản xuất, kinh doanh, sử dụng, bảo quản hóa chất trên địa bàn tỉnh Lào Cai chưa "
+                    "thực hiện báo cáo trên hệ thống cơ sở dữ liệu chuyên ngành hóa chất",
+                    tasks=["Khẩn trương thực hiện báo cáo trên hệ thống trước ngày 08 tháng 4 năm 2026"])],
+        id="023-order-after-an-opening-clause",
+    ),
 ]
+
+
+def test_own_mandate_is_no_legal_basis_023():
+    """023 'Thực hiện chức năng, nhiệm vụ được giao, Sở Công Thương yêu cầu … trước ngày 08 tháng 4 năm 2026': an
+    order, not a preamble line: its date is a deadline (it came out with role 'basis' and no deadline)."""
+    record, _ = extracted("023")
+    assert [d.role for d in record.dates if d.value == "2026-04-08"] == ["deadline"]
+    assert [(d.date, d.assignees) for d in record.deadlines if d.date == "2026-04-08"] == [
+        ("2026-04-08", [Contains("Các đơn vị sản xuất, kinh doanh, sử dụng, bảo quản hóa chất")])]
+    assert [c.number for c in record.legal_bases] == ["194/HC-CNHC"]
 
 
 @pytest.mark.parametrize("raw, expected", ASSIGNMENT_CASES)

@@ -428,6 +428,34 @@ def implementation_sections(a: Anatomy) -> list[list[Line]]:
 
 
 @lru_cache(maxsize=None)
+def _clause_markers() -> frozenset[str]:
+    return frozenset(w.lower() for w in phrases("clause_markers"))
+
+
+@lru_cache(maxsize=None)
+def _order_rx() -> re.Pattern:
+    """An order in running text: the verb (genre.json order_verbs) at the start of the paragraph, or after an
+    opening clause and the unit that gives the order ("Thực hiện chức năng, nhiệm vụ được giao, Sở Công
+    Thương yêu cầu các đơn vị …", 023). "được giao" is no order."""
+    verbs = phrase_alt("order_verbs")
+    return re.compile(r"(?i)^(?P<intro>.{0,160}?,\s*)(?P<who>[^,]{2,60}?)\s+(?<!được\s)(?P<verb>" + verbs + r")\s+(?=\S)")
+
+
+def _order_at(ln: Line) -> Optional[int]:
+    """Offset in ``ln.body`` where an order in running text begins (its verb), or None."""
+    m = _starts_with("order_verbs", ln.body)  # "Giao Sở Công Thương …" first: a later "đề nghị" is no order
+    if m is None:
+        m = _order_rx().match(ln.body)
+        if m is None or not _starts_with("agency_heads", m.group("who")):
+            return None
+    at = m.start("verb") if m.groupdict() else m.start()
+    rest = ln.body[at:].rstrip()
+    if rest.endswith("./.") and not _SENTENCE_GOES_ON.search(rest[:-3]):
+        return None  # the closing exhortation ends the body: "Sở Công Thương yêu cầu các đơn vị nghiêm túc thực hiện./."
+    return at
+
+
+@lru_cache(maxsize=None)
 def _noun_markers() -> frozenset[str]:
     return frozenset(w.lower() for w in phrases("noun_markers"))
 
@@ -440,8 +468,8 @@ def _verb_split(text: str) -> Optional[int]:
         if m.start() == 0:
             continue
         before = text[:m.start()].split()
-        if "được" in [w.lower() for w in before[-3:]]:
-            continue  # "được chọn báo cáo tham luận" is part of the name
+        if _clause_markers().intersection(w.lower() for w in before[-3:]):
+            continue  # "được chọn báo cáo tham luận", "chưa thực hiện báo cáo" (023) are part of the name
         if before and before[-1].lower() in nouns:
             continue  # "Các tổ chức, cá nhân …" (018): after "các" a noun, not the verb "tổ chức"
         if m.group(0)[:1].isupper() and before and not before[-1].endswith((",", ";", ":")):
@@ -498,7 +526,10 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
     who = clean(who)
     if not who or not (request or _starts_with("agency_heads", who)) or _starts_with("agency_head_exclusions", who):
         return None
-    if len(who.split()) > 30:
+    words = who.split()
+    # a name with a clause in it ("các đơn vị … chưa thực hiện báo cáo trên hệ thống cơ sở dữ liệu …", 023) runs
+    # longer than a plain one
+    if len(words) > (45 if _clause_markers().intersection(w.lower() for w in words) else 30):
         return None
     inline = clean(inline)
     if inline:
@@ -523,18 +554,25 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                 depth = min(ln.depth for _, ln in cand)
                 heads = [(i, ln) for i, ln in cand if ln.depth == depth and (kinds != ("bullet",) or ln.label != "+")]
                 break
+        cuts: dict[int, int] = {}
         if not heads:
-            # công văn without numbering: "Giao Sở Công Thương chủ trì …", "Đề nghị …" paragraphs
-            heads = [(i, ln) for i, ln in enumerate(sec)
-                     if ln.kind == "none" and re.match(r"(?i)(giao|đề nghị|yêu cầu)\s", ln.text)]
+            # công văn without numbering: "Giao Sở Công Thương chủ trì …", "Đề nghị …" paragraphs, also after an
+            # opening clause ("…, Sở Công Thương yêu cầu các đơn vị …")
+            for i, ln in enumerate(sec):
+                at = _order_at(ln) if ln.kind == "none" else None
+                if at is not None:
+                    heads.append((i, ln))
+                    cuts[i] = at
         for i, head in heads:
             if any(r[0] <= head.start < r[1] for r in skip):
                 continue
             kids = children(sec, i)
-            parsed = _parse_head(head.body, has_children=bool(kids))
+            cut = cuts.get(i, 0)
+            parsed = _parse_head(head.body[cut:], has_children=bool(kids))
             if parsed is None:
                 continue
             who, who_off, inline, request = parsed
+            who_off += cut
             tasks: list[tuple[str, int, int]] = []
             if inline:
                 at = head.body.lower().find(inline[:10].lower())

@@ -936,6 +936,28 @@ ASSIGNMENT_CASES = [
                     tasks=["Khẩn trương thực hiện báo cáo trên hệ thống trước ngày 08 tháng 4 năm 2026"])],
         id="023-order-after-an-opening-clause",
     ),
+    pytest.param(
+        q("047", "1. Yêu cầu đối với các tổ chức, cá nhân được cấp giấy phép khai thác,\nthu hồi khoáng sản.\n"
+                 "1.1. Triển khai, thực hiện đúng và đầy đủ các quy định của Luật Địa chất và"),
+        # "Yêu cầu đối với X" addresses the item to X (it gave no assignee)
+        [assignment("Các tổ chức, cá nhân được cấp giấy phép khai thác, thu hồi khoáng sản", tasks=Len(1))],
+        id="047-addressed-with-doi-voi",
+    ),
+    pytest.param(
+        q("real/transcripts/045-046_CV_1906-SGDDT-CTrTT_DaNang_26-7-2020.txt",
+          "4. Đối với các trường đại học ngoài công lập\nTheo dõi chặt chẽ tình hình cán bộ, giảng viên, sinh viên "
+          "ngoại tỉnh; kiểm tra, giám sát chặt chẽ các hoạt động của sinh viên; khuyến cáo sinh viên thực hiện "
+          "nghiêm túc các quy định về phòng, chống dịch."),
+        [assignment("Các trường đại học ngoài công lập", tasks=[Contains("Theo dõi chặt chẽ tình hình cán bộ")])],
+        id="045-addressed-with-doi-voi",
+    ),
+    pytest.param(
+        q("real/transcripts/045-046_CV_1906-SGDDT-CTrTT_DaNang_26-7-2020.txt",
+          "3. Đối với công tác tổ chức thi tốt nghiệp trung học phổ thông năm 2020"),
+        # "Đối với" a matter, not a unit: no assignee
+        [],
+        id="045-doi-voi-a-matter",
+    ),
 ]
 
 

@@ -500,6 +500,13 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
         off = m.end()
         off += len(text[off:]) - len(text[off:].lstrip())
     t = text[off:]
+    am = _starts_with("addressee_lead_ins", t)
+    if am and not request and _starts_with("agency_heads", t[am.end():].lstrip()):
+        # "1. Yêu cầu đối với các tổ chức, cá nhân được cấp giấy phép …" (047): the unit after "đối với"
+        off += am.end()
+        off += len(text[off:]) - len(text[off:].lstrip())
+        t = text[off:]
+        t = t[:1].upper() + t[1:]
     gm = _GIAO.match(t)
     if gm and not request:
         # "1. Giao phòng Quản lý công nghiệp tổ chức huấn luyện …": the unit after "Giao"

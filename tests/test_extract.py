@@ -958,6 +958,25 @@ ASSIGNMENT_CASES = [
         [],
         id="045-doi-voi-a-matter",
     ),
+    pytest.param(
+        qs("022", "Căn cứ Nghị định số 217/2025/NĐ-CP ngày 05/8/2025 của Chính phủ quy định về hoạt động kiểm tra "
+                  "chuyên ngành;",
+                  "Điều 5: Chánh Văn phòng Sở, Trưởng phòng Quản lý công nghiệp, cá nhân có liên quan và các ông/bà có "
+                  "tên tại Điều 2 chịu trách nhiệm thi hành Quyết định này.", sep="\n"),
+        # the last article of a Quyết định names who carries it out (NĐ 30/2020)
+        [assignment("Chánh Văn phòng Sở, Trưởng phòng Quản lý công nghiệp, cá nhân có liên quan và các ông/bà có tên "
+                    "tại Điều 2", coordinators=[], tasks=["Chịu trách nhiệm thi hành Quyết định này"])],
+        id="022-execution-clause",
+    ),
+    pytest.param(
+        qs("040", "Theo đề nghị của bộ phận chuyên môn cơ quan Ủy ban Mặt trận Tổ quốc Việt Nam xã Lương Minh.",
+                  "Điều 3. Ban Thường trực Ủy ban MTTQ xã, các bộ phận chuyên môn thuộc Cơ quan Ủy ban Mặt trận Tổ quốc "
+                  "Việt Nam xã và các ông (bà) có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này", sep="\n"),
+        [assignment("Ban Thường trực Ủy ban MTTQ xã, các bộ phận chuyên môn thuộc Cơ quan Ủy ban Mặt trận Tổ quốc Việt "
+                    "Nam xã và các ông (bà) có tên tại Điều 1", coordinators=[],
+                    tasks=["Chịu trách nhiệm thi hành Quyết định này"])],
+        id="040-execution-clause",
+    ),
 ]
 
 

@@ -611,6 +611,40 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
             end = kids[-1].end if kids else head.end
             out.append(AssignmentItem(who, role, request, coords, tasks, None, (head.start, end),
                                       (head.body_start + who_off, head.body_start + who_off + len(who))))
+    out.extend(execution_clauses(a, taken=[it.span for it in out]))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _execution_rx() -> re.Pattern:
+    # "Điều 3. <units> chịu trách nhiệm thi hành Quyết định này" (genre.json execution_clauses, article_labels)
+    return re.compile(r"^\s*(?i:" + phrase_alt("article_labels") + r")\s+\d+\s*[.:]?\s*(?P<who>.{2,400}?)\s+"
+                      r"(?P<task>(?i:" + phrase_alt("execution_clauses") + r")\b.*)$")
+
+
+def execution_clauses(a: Anatomy, taken: Sequence[tuple[int, int]] = ()) -> list[AssignmentItem]:
+    """The article of a Quyết định that names who carries it out, as an assignment.
+
+    "Điều 5: Chánh Văn phòng Sở, Trưởng phòng Quản lý công nghiệp, cá nhân có liên quan … chịu trách nhiệm thi
+    hành Quyết định này." (022): the units, as written, are the assignee (one item, as gold 016 keeps "Thủ trưởng
+    các sở, …; Chủ tịch UBND các xã …" together); the rest of the sentence is the task.
+    """
+    out: list[AssignmentItem] = []
+    rx = _execution_rx()
+    for ln in a.body:
+        if ln.kind != "none" or any(s <= ln.start < e for s, e in taken):
+            continue
+        m = rx.match(ln.text)
+        if m is None:
+            continue
+        who = clean(m.group("who"))
+        if not who or not _starts_with("agency_heads", who):
+            continue
+        task = clean(m.group("task"))
+        task = task[:1].upper() + task[1:]
+        at = ln.start + m.start("who")
+        out.append(AssignmentItem(who, "responsible", False, [], [(task, ln.start + m.start("task"), ln.end)], None,
+                                  (ln.start, ln.end), (at, at + len(who))))
     return out
 
 

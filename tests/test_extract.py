@@ -385,6 +385,27 @@ Số: 5141 /SNNMT-KS Lào Cai, ngày 29 tháng 12 năm 2025
 HEADER_PARTY_KH = "Số: 16-KH/MTTQ-BTT\n\nKẾ HOẠCH\n"
 
 
+# a Quyết định names the deciding body in capitals between its trích yếu and "Căn cứ" (NĐ 30/2020)
+HEADER_022 = q("022", """QUYẾT ĐỊNH
+Kiểm tra việc việc chấp hành các quy định của pháp luật về lĩnh vực hóa chất trên địa bàn tỉnh Lào Cai
+GIÁM ĐỐC SỞ CÔNG THƯƠNG LÀO CAI
+Căn cứ Luật Hóa chất 69/2025/QH15;
+""")
+
+HEADER_040 = q("040", """QUYẾT ĐỊNH
+Về việc thành lập Tổ tiếp công dân, xử lý đơn thư phục vụ bầu cử đại biểu Quốc hội khóa XVI và bầu cử đại biểu Hội đồng nhân dân các cấp
+nhiệm kỳ 2026 – 2031
+BAN THƯỜNG TRỰC ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH
+Căn cứ Luật Bầu cử đại biểu Quốc hội và đại biểu Hội đồng nhân dân số 85/2015/QH13, ngày 25/6/2015
+""")
+
+# a title set wholly in capitals keeps all its lines: no authority line follows a line in usual case
+HEADER_027 = q("real/transcripts/027_QuyDinh_kem_QD_05-2006-QD-UBND_CaMau_VNI.txt", """QUY ĐỊNH
+VỀ CHỨC NĂNG, NHIỆM VỤ, QUYỀN HẠN VÀ CƠ CẤU TỔ CHỨC
+CỦA ĐỘI KIỂM TRA LIÊN NGÀNH 814
+""")
+
+
 def header_of(raw: str) -> header.Header:
     a = anatomy_of(raw)
     _, code = structure.find_type_heading(a.lines)
@@ -453,6 +474,11 @@ HEADER_CASES = [
     ("049", HEADER_049, "title", "tổ chức triển khai thực hiện Nghị định số 180/2026/NĐ-CP ngày 21/5/2026 của "
                                  "Chính phủ quy định về dịch vụ hấp thụ và lưu giữ các-bon của rừng"),
     ("047", HEADER_047, "issuer", "Sở Nông nghiệp và Môi trường tỉnh Lào Cai"),
+    ("022", HEADER_022, "title", "Kiểm tra việc việc chấp hành các quy định của pháp luật về lĩnh vực hóa chất trên "
+                                 "địa bàn tỉnh Lào Cai"),
+    ("040", HEADER_040, "title", "Về việc thành lập Tổ tiếp công dân, xử lý đơn thư phục vụ bầu cử đại biểu Quốc hội "
+                                 "khóa XVI và bầu cử đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2026 – 2031"),
+    ("027", HEADER_027, "title", "VỀ CHỨC NĂNG, NHIỆM VỤ, QUYỀN HẠN VÀ CƠ CẤU TỔ CHỨC CỦA ĐỘI KIỂM TRA LIÊN NGÀNH 814"),
     ("party", HEADER_PARTY_KH, "number", "16-KH/MTTQ-BTT"),
     ("party", HEADER_PARTY_KH, "doc_type", "KH"),
 ]
@@ -853,7 +879,115 @@ ASSIGNMENT_CASES = [
         [assignment(Fuzzy("Phòng Quản lý công nghiệp"), tasks=Len(1))],
         id="012-giao-unit-with-verb-in-name",
     ),
+    pytest.param(
+        q("018", "9. Các tổ chức, cá nhân được cấp giấy phép thăm dò, khai thác khoáng sản có trách nhiệm bảo vệ "
+                 "khoáng sản trong diện tích được cấp giấy phép và đồng thời có trách nhiệm bảo vệ khoáng sản chưa "
+                 "khai thác gần khu vực được cấp phép theo quy định."),
+        # after "Các" the word "tổ chức" is the noun (organisations), not the verb that opens a task
+        [assignment("Các tổ chức, cá nhân được cấp giấy phép thăm dò, khai thác khoáng sản",
+                    tasks=[Contains("Có trách nhiệm bảo vệ khoáng sản trong diện tích được cấp giấy phép")])],
+        id="018-noun-after-cac",
+    ),
+    pytest.param(
+        q("018", "8. Các Sở, ban, ngành thuộc tỉnh theo chức năng, nhiệm vụ, lĩnh vực được giao chủ động tổ chức "
+                 "triển khai thực hiện các nhiệm vụ; có trách nhiệm hướng dẫn, phối hợp UBND các xã, phường trong "
+                 "công tác quản lý, bảo vệ tài nguyên khoáng sản trên địa bàn"),
+        # "theo chức năng, nhiệm vụ" opens the task, as gold 016 writes it ("Theo chức năng, nhiệm vụ, phạm vi
+        # quản lý tổ chức tuyên truyền …")
+        [assignment("Các Sở, ban, ngành thuộc tỉnh",
+                    tasks=[Contains("Theo chức năng, nhiệm vụ, lĩnh vực được giao chủ động tổ chức")])],
+        id="018-theo-chuc-nang-opens-the-task",
+    ),
+    pytest.param(
+        qs("022", "Điều 2: Thành lập Đoàn kiểm tra, gồm các ông/bà sau đây:",
+                  "1. Ông: Hoàng Văn Thuân - Phó Giám đốc Sở Công Thương, Trưởng đoàn;\n"
+                  "2. Bà: Nguyễn Hồng Vân - Phó trưởng phòng Quản lý công nghiệp, Sở Công Thương, Phó Trưởng đoàn;",
+                  sep="\n"),
+        # members of a team set up by a Quyết định, without tasks: no assignment (was assignee "Ông", "Bà")
+        [],
+        id="022-team-members-are-not-assignees",
+    ),
+    pytest.param(
+        qs("040", "3. Ông Triệu Tài Thông - Chuyên viên Ủy ban MTTQ Việt Nam xã - Phó Chủ tịch Hội Nông dân xã - "
+                  "Thành viên.",
+                  "Điều 2. Nhiệm vụ của Tổ tiếp công dân, xử lý khiếu nại, tố cáo, kiến nghị, phản ánh của công dân:",
+                  "- Thực hiện các nhiệm vụ khác do Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam xã giao.",
+                  sep="\n"),
+        # "Điều 2." ends item 3 of Điều 1: its bullets are no tasks of the member listed last
+        [],
+        id="040-article-ends-the-item",
+    ),
+    pytest.param(
+        q("013", "4. Phân công nhiệm vụ\n4.1. Ông. Hoàng Văn Thuân - Trưởng đoàn: Phụ trách chung; chỉ đạo toàn\n"
+                 "diện hoạt động của Đoàn; chủ trì các buổi làm việc; ký các văn bản thuộc thẩm\nquyền của Đoàn;"),
+        # a member with a task is an assignee, as gold 013 writes it
+        [assignment("Ông. Hoàng Văn Thuân - Trưởng đoàn", role=ANY, tasks=[Contains("Phụ trách chung")])],
+        id="013-member-with-a-task",
+    ),
+    pytest.param(
+        qs("023", "Thực hiện chức năng, nhiệm vụ được giao, Sở Công Thương yêu cầu các đơn vị sản xuất, kinh doanh, sử "
+                  "dụng, bảo quản hóa chất trên địa bàn tỉnh Lào Cai chưa thực hiện báo cáo trên hệ thống cơ sở dữ liệu "
+                  "chuyên ngành hóa chất khẩn trương thực hiện báo cáo trên hệ thống trước ngày 08 tháng 4 năm 2026.",
+                  "Sở Công Thương yêu cầu các đơn vị nghiêm túc thực hiện./.", sep="\n"),
+        # a công văn without numbered items: the order after an opening clause is an assignment ("chưa thực hiện
+        # báo cáo …" is a clause of the unit's name); the closing exhortation that ends with "./." is none
+        [assignment("Các đơn vị sản xuất, kinh doanh, sử dụng, bảo quản hóa chất trên địa bàn tỉnh Lào Cai chưa "
+                    "thực hiện báo cáo trên hệ thống cơ sở dữ liệu chuyên ngành hóa chất",
+                    tasks=["Khẩn trương thực hiện báo cáo trên hệ thống trước ngày 08 tháng 4 năm 2026"])],
+        id="023-order-after-an-opening-clause",
+    ),
+    pytest.param(
+        q("047", "1. Yêu cầu đối với các tổ chức, cá nhân được cấp giấy phép khai thác,\nthu hồi khoáng sản.\n"
+                 "1.1. Triển khai, thực hiện đúng và đầy đủ các quy định của Luật Địa chất và"),
+        # "Yêu cầu đối với X" addresses the item to X (it gave no assignee)
+        [assignment("Các tổ chức, cá nhân được cấp giấy phép khai thác, thu hồi khoáng sản", tasks=Len(1))],
+        id="047-addressed-with-doi-voi",
+    ),
+    pytest.param(
+        q("real/transcripts/045-046_CV_1906-SGDDT-CTrTT_DaNang_26-7-2020.txt",
+          "4. Đối với các trường đại học ngoài công lập\nTheo dõi chặt chẽ tình hình cán bộ, giảng viên, sinh viên "
+          "ngoại tỉnh; kiểm tra, giám sát chặt chẽ các hoạt động của sinh viên; khuyến cáo sinh viên thực hiện "
+          "nghiêm túc các quy định về phòng, chống dịch."),
+        [assignment("Các trường đại học ngoài công lập", tasks=[Contains("Theo dõi chặt chẽ tình hình cán bộ")])],
+        id="045-addressed-with-doi-voi",
+    ),
+    pytest.param(
+        q("real/transcripts/045-046_CV_1906-SGDDT-CTrTT_DaNang_26-7-2020.txt",
+          "3. Đối với công tác tổ chức thi tốt nghiệp trung học phổ thông năm 2020"),
+        # "Đối với" a matter, not a unit: no assignee
+        [],
+        id="045-doi-voi-a-matter",
+    ),
+    pytest.param(
+        qs("022", "Căn cứ Nghị định số 217/2025/NĐ-CP ngày 05/8/2025 của Chính phủ quy định về hoạt động kiểm tra "
+                  "chuyên ngành;",
+                  "Điều 5: Chánh Văn phòng Sở, Trưởng phòng Quản lý công nghiệp, cá nhân có liên quan và các ông/bà có "
+                  "tên tại Điều 2 chịu trách nhiệm thi hành Quyết định này.", sep="\n"),
+        # the last article of a Quyết định names who carries it out (NĐ 30/2020)
+        [assignment("Chánh Văn phòng Sở, Trưởng phòng Quản lý công nghiệp, cá nhân có liên quan và các ông/bà có tên "
+                    "tại Điều 2", coordinators=[], tasks=["Chịu trách nhiệm thi hành Quyết định này"])],
+        id="022-execution-clause",
+    ),
+    pytest.param(
+        qs("040", "Theo đề nghị của bộ phận chuyên môn cơ quan Ủy ban Mặt trận Tổ quốc Việt Nam xã Lương Minh.",
+                  "Điều 3. Ban Thường trực Ủy ban MTTQ xã, các bộ phận chuyên môn thuộc Cơ quan Ủy ban Mặt trận Tổ quốc "
+                  "Việt Nam xã và các ông (bà) có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này", sep="\n"),
+        [assignment("Ban Thường trực Ủy ban MTTQ xã, các bộ phận chuyên môn thuộc Cơ quan Ủy ban Mặt trận Tổ quốc Việt "
+                    "Nam xã và các ông (bà) có tên tại Điều 1", coordinators=[],
+                    tasks=["Chịu trách nhiệm thi hành Quyết định này"])],
+        id="040-execution-clause",
+    ),
 ]
+
+
+def test_own_mandate_is_no_legal_basis_023():
+    """023 'Thực hiện chức năng, nhiệm vụ được giao, Sở Công Thương yêu cầu … trước ngày 08 tháng 4 năm 2026': an
+    order, not a preamble line: its date is a deadline (it came out with role 'basis' and no deadline)."""
+    record, _ = extracted("023")
+    assert [d.role for d in record.dates if d.value == "2026-04-08"] == ["deadline"]
+    assert [(d.date, d.assignees) for d in record.deadlines if d.date == "2026-04-08"] == [
+        ("2026-04-08", [Contains("Các đơn vị sản xuất, kinh doanh, sử dụng, bảo quản hóa chất")])]
+    assert [c.number for c in record.legal_bases] == ["194/HC-CNHC"]
 
 
 @pytest.mark.parametrize("raw, expected", ASSIGNMENT_CASES)
@@ -1271,10 +1405,10 @@ def test_schedule_table_rows(raw, starts):
 
 def test_unit_head_words_beyond_offices_049():
     """049 item 3 'Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp chủ động nghiên cứu …' names assignees
-    (a national park is a unit: genre.json agency_heads)."""
+    (a national park is a unit: genre.json agency_heads); in item 2 'theo chức năng nhiệm vụ' opens the task."""
     record, _ = extracted("049")
     assert [a.assignee for a in record.assignments] == [
-        "Sở Nông nghiệp và Môi trường", "Các sở, ban, ngành cấp tỉnh theo chức năng nhiệm vụ",
+        "Sở Nông nghiệp và Môi trường", "Các sở, ban, ngành cấp tỉnh",
         "Vườn quốc gia Hoàng Liên, các Công ty Lâm nghiệp", "Ủy ban nhân dân các xã, phường"]
 
 

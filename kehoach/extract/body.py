@@ -17,14 +17,33 @@ from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, 
 
 
 def children(lines: list[Line], i: int) -> list[Line]:
-    """Lines after lines[i] nested under it (higher rank), up to the next sibling or shallower line."""
+    """Lines after lines[i] nested under it (higher rank), up to the next sibling or shallower line.
+
+    An article or chapter heading ("Điều 2.", "Chương II") ends the item too: nothing nests an article.
+    """
     r = rank(lines[i])
     out = []
+    article = _article_rx()
     for ln in lines[i + 1:]:
         if ln.kind != "none" and rank(ln) <= r:
             break
+        if ln.kind == "none" and article.match(ln.text):
+            break
         out.append(ln)
     return out
+
+
+@lru_cache(maxsize=None)
+def _article_rx() -> re.Pattern:
+    """ "Điều 2.", "Điều 5:", "Chương II" at the start of a line (genre.json article_labels)."""
+    return re.compile(r"^\s*(?:" + phrase_alt("article_labels") + r")\s+(?:\d+|[IVXLC]+)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _person_rx() -> re.Pattern:
+    """A head that names a person: a title (genre.json person_titles), then a name or a colon before it."""
+    # the title in any case ("Ông", "ông (bà)"), the name after it capitalised
+    return re.compile(r"^(?i:" + phrase_alt("person_titles") + r")(?:\s*[:.]|\s+[A-ZĐÀ-Ỹ])")
 
 
 # patterns used per line or per item, compiled once
@@ -408,15 +427,51 @@ def implementation_sections(a: Anatomy) -> list[list[Line]]:
     return []
 
 
+@lru_cache(maxsize=None)
+def _clause_markers() -> frozenset[str]:
+    return frozenset(w.lower() for w in phrases("clause_markers"))
+
+
+@lru_cache(maxsize=None)
+def _order_rx() -> re.Pattern:
+    """An order in running text: the verb (genre.json order_verbs) at the start of the paragraph, or after an
+    opening clause and the unit that gives the order ("Thực hiện chức năng, nhiệm vụ được giao, Sở Công
+    Thương yêu cầu các đơn vị …", 023). "được giao" is no order."""
+    verbs = phrase_alt("order_verbs")
+    return re.compile(r"(?i)^(?P<intro>.{0,160}?,\s*)(?P<who>[^,]{2,60}?)\s+(?<!được\s)(?P<verb>" + verbs + r")\s+(?=\S)")
+
+
+def _order_at(ln: Line) -> Optional[int]:
+    """Offset in ``ln.body`` where an order in running text begins (its verb), or None."""
+    m = _starts_with("order_verbs", ln.body)  # "Giao Sở Công Thương …" first: a later "đề nghị" is no order
+    if m is None:
+        m = _order_rx().match(ln.body)
+        if m is None or not _starts_with("agency_heads", m.group("who")):
+            return None
+    at = m.start("verb") if m.groupdict() else m.start()
+    rest = ln.body[at:].rstrip()
+    if rest.endswith("./.") and not _SENTENCE_GOES_ON.search(rest[:-3]):
+        return None  # the closing exhortation ends the body: "Sở Công Thương yêu cầu các đơn vị nghiêm túc thực hiện./."
+    return at
+
+
+@lru_cache(maxsize=None)
+def _noun_markers() -> frozenset[str]:
+    return frozenset(w.lower() for w in phrases("noun_markers"))
+
+
 def _verb_split(text: str) -> Optional[int]:
     """Offset where the task starts in a run-on item ('Các đơn vị … chuẩn bị …')."""
     rx = phrase_regex("task_verbs")
+    nouns = _noun_markers()
     for m in rx.finditer(text):
         if m.start() == 0:
             continue
         before = text[:m.start()].split()
-        if "được" in [w.lower() for w in before[-3:]]:
-            continue  # "được chọn báo cáo tham luận" is part of the name
+        if _clause_markers().intersection(w.lower() for w in before[-3:]):
+            continue  # "được chọn báo cáo tham luận", "chưa thực hiện báo cáo" (023) are part of the name
+        if before and before[-1].lower() in nouns:
+            continue  # "Các tổ chức, cá nhân …" (018): after "các" a noun, not the verb "tổ chức"
         if m.group(0)[:1].isupper() and before and not before[-1].endswith((",", ";", ":")):
             continue  # "phòng Quản lý công nghiệp": a capitalised word inside a unit's name
         return m.start()
@@ -445,6 +500,13 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
         off = m.end()
         off += len(text[off:]) - len(text[off:].lstrip())
     t = text[off:]
+    am = _starts_with("addressee_lead_ins", t)
+    if am and not request and _starts_with("agency_heads", t[am.end():].lstrip()):
+        # "1. Yêu cầu đối với các tổ chức, cá nhân được cấp giấy phép …" (047): the unit after "đối với"
+        off += am.end()
+        off += len(text[off:]) - len(text[off:].lstrip())
+        t = text[off:]
+        t = t[:1].upper() + t[1:]
     gm = _GIAO.match(t)
     if gm and not request:
         # "1. Giao phòng Quản lý công nghiệp tổ chức huấn luyện …": the unit after "Giao"
@@ -471,7 +533,10 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
     who = clean(who)
     if not who or not (request or _starts_with("agency_heads", who)) or _starts_with("agency_head_exclusions", who):
         return None
-    if len(who.split()) > 30:
+    words = who.split()
+    # a name with a clause in it ("các đơn vị … chưa thực hiện báo cáo trên hệ thống cơ sở dữ liệu …", 023) runs
+    # longer than a plain one
+    if len(words) > (45 if _clause_markers().intersection(w.lower() for w in words) else 30):
         return None
     inline = clean(inline)
     if inline:
@@ -496,18 +561,25 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                 depth = min(ln.depth for _, ln in cand)
                 heads = [(i, ln) for i, ln in cand if ln.depth == depth and (kinds != ("bullet",) or ln.label != "+")]
                 break
+        cuts: dict[int, int] = {}
         if not heads:
-            # công văn without numbering: "Giao Sở Công Thương chủ trì …", "Đề nghị …" paragraphs
-            heads = [(i, ln) for i, ln in enumerate(sec)
-                     if ln.kind == "none" and re.match(r"(?i)(giao|đề nghị|yêu cầu)\s", ln.text)]
+            # công văn without numbering: "Giao Sở Công Thương chủ trì …", "Đề nghị …" paragraphs, also after an
+            # opening clause ("…, Sở Công Thương yêu cầu các đơn vị …")
+            for i, ln in enumerate(sec):
+                at = _order_at(ln) if ln.kind == "none" else None
+                if at is not None:
+                    heads.append((i, ln))
+                    cuts[i] = at
         for i, head in heads:
             if any(r[0] <= head.start < r[1] for r in skip):
                 continue
             kids = children(sec, i)
-            parsed = _parse_head(head.body, has_children=bool(kids))
+            cut = cuts.get(i, 0)
+            parsed = _parse_head(head.body[cut:], has_children=bool(kids))
             if parsed is None:
                 continue
             who, who_off, inline, request = parsed
+            who_off += cut
             tasks: list[tuple[str, int, int]] = []
             if inline:
                 at = head.body.lower().find(inline[:10].lower())
@@ -524,6 +596,11 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                     cur = [clean(k.text), k.start, k.end]
                     tasks.append(cur)  # type: ignore[arg-type]
             tasks = [(t[0], t[1], t[2]) for t in tasks if t[0]]
+            if not kids and _person_rx().match(head.body) and (not inline or phrase_full("person_titles").match(who)):
+                # a member listed in a Quyết định thành lập Tổ/Đoàn, a person without a task: "1. Ông: Hoàng Văn
+                # Thuân - Phó Giám đốc …, Trưởng đoàn;" (022, where "Ông" came out as the assignee), "1. Bà Khúc
+                # Thị Hòa - … - Tổ trưởng." (040)
+                continue
             texts = [head.body] + [t[0] for t in tasks]
             role = "lead" if any(lead_rx.search(x[:40]) for x in texts) else "responsible"
             coords: list[str] = []
@@ -534,6 +611,40 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
             end = kids[-1].end if kids else head.end
             out.append(AssignmentItem(who, role, request, coords, tasks, None, (head.start, end),
                                       (head.body_start + who_off, head.body_start + who_off + len(who))))
+    out.extend(execution_clauses(a, taken=[it.span for it in out]))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _execution_rx() -> re.Pattern:
+    # "Điều 3. <units> chịu trách nhiệm thi hành Quyết định này" (genre.json execution_clauses, article_labels)
+    return re.compile(r"^\s*(?i:" + phrase_alt("article_labels") + r")\s+\d+\s*[.:]?\s*(?P<who>.{2,400}?)\s+"
+                      r"(?P<task>(?i:" + phrase_alt("execution_clauses") + r")\b.*)$")
+
+
+def execution_clauses(a: Anatomy, taken: Sequence[tuple[int, int]] = ()) -> list[AssignmentItem]:
+    """The article of a Quyết định that names who carries it out, as an assignment.
+
+    "Điều 5: Chánh Văn phòng Sở, Trưởng phòng Quản lý công nghiệp, cá nhân có liên quan … chịu trách nhiệm thi
+    hành Quyết định này." (022): the units, as written, are the assignee (one item, as gold 016 keeps "Thủ trưởng
+    các sở, …; Chủ tịch UBND các xã …" together); the rest of the sentence is the task.
+    """
+    out: list[AssignmentItem] = []
+    rx = _execution_rx()
+    for ln in a.body:
+        if ln.kind != "none" or any(s <= ln.start < e for s, e in taken):
+            continue
+        m = rx.match(ln.text)
+        if m is None:
+            continue
+        who = clean(m.group("who"))
+        if not who or not _starts_with("agency_heads", who):
+            continue
+        task = clean(m.group("task"))
+        task = task[:1].upper() + task[1:]
+        at = ln.start + m.start("who")
+        out.append(AssignmentItem(who, "responsible", False, [], [(task, ln.start + m.start("task"), ln.end)], None,
+                                  (ln.start, ln.end), (at, at + len(who))))
     return out
 
 

@@ -110,10 +110,11 @@ def extract_header(a: Anatomy, type_code: Optional[str]) -> Header:
         break
 
     # title
-    if a.title_lines:
-        t = " ".join(clean(ln.text) for ln in a.title_lines)
+    title_lines = _trim_authority_line(a.title_lines)
+    if title_lines:
+        t = " ".join(clean(ln.text) for ln in title_lines)
         h.title = clean(t)
-        h.title_span = (a.title_lines[0].start, a.title_lines[-1].end)
+        h.title_span = (title_lines[0].start, title_lines[-1].end)
     else:
         vv = _find_vv(zone, motto)
         if vv:
@@ -130,6 +131,29 @@ def extract_header(a: Anatomy, type_code: Optional[str]) -> Header:
     if not h.issuer:
         h.issuer, h.issuer_span = _issuer_from_body(a, h.place)
     return h
+
+
+# a rule drawn under the trích yếu ("_____", "-----"): layout, not words of the title (005)
+_RULE_LINE = re.compile(r"^[\s_\-–—=.*]+$")
+
+
+def _trim_authority_line(lines: list[Line]) -> list[Line]:
+    """The title lines without the authority line and rules that follow the trích yếu.
+
+    A Quyết định (Nghị quyết, Chỉ thị) sets the name of the body or office that decides in capitals on
+    the line between its trích yếu and the first "Căn cứ" (Nghị định 30/2020, Phụ lục I: "thẩm quyền
+    ban hành"): "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI" (005), "GIÁM ĐỐC SỞ CÔNG THƯƠNG LÀO CAI" (022),
+    "BAN THƯỜNG TRỰC ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH" (040). It is not part of the title. A title
+    written wholly in capitals keeps every line: only capitals after a line in usual case are cut.
+    """
+    keep = list(lines)
+    while keep and _RULE_LINE.match(keep[-1].text):
+        keep.pop()
+    if len(keep) > 1 and keep[-1].is_upper and not all(ln.is_upper for ln in keep[:-1]):
+        keep.pop()
+        while keep and _RULE_LINE.match(keep[-1].text):
+            keep.pop()
+    return keep
 
 
 def _place_tail(s: str) -> str:

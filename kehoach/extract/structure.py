@@ -307,7 +307,9 @@ def analyse(text: str, cells: Optional[list[tuple[int, int]]] = None, reflow: bo
     if first_sec is None:
         first_sec = next((k for k, ln in enumerate(rest) if ln.kind == "num" and ln.depth == 1), len(rest))
     pre = rest[:first_sec]
-    a.preamble = [ln for ln in pre if pre_rx.match(ln.text)]
+    # "Thực hiện chức năng, nhiệm vụ được giao, Sở … yêu cầu …" gives an order: no basis (genre.json own_mandate, 023)
+    own = phrase_regex("own_mandate", anchored=True)
+    a.preamble = [ln for ln in pre if pre_rx.match(ln.text) and not own.match(ln.text)]
     a.body = rest
     # sections
     cur: Optional[Section] = None

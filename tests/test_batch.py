@@ -191,15 +191,28 @@ def assert_each_document_whole(db: Path, n: int) -> None:
         assert q(db, f"SELECT count(*) FROM {table} WHERE assignment_id NOT IN (SELECT id FROM assignments)") == [(0,)]
 
 
-def test_a_document_that_cannot_be_stored_fails_alone(tmp_path, monkeypatch):
+def _duplicate_assignment(tables):
+    cols, rows = tables["assignments"]
+    tables["assignments"] = (cols, rows + rows[:1])  # a duplicate primary key
+
+
+def _text_not_utf8(tables):
+    # the writer builds the text columns it gets as bytes as binary and checks them once as UTF-8
+    # (kehoach.batch.store._utf8_array); DuckDB itself stores long strings given through Arrow unchecked
+    cols, rows = tables["document_texts"]
+    at = cols.index("text")
+    tables["document_texts"] = (cols, [row[:at] + (row[at] + b"\xff\xfe",) + row[at + 1:] for row in rows])
+
+
+@pytest.mark.parametrize("spoil, reason", [(_duplicate_assignment, "Constraint"), (_text_not_utf8, "UTF8")])
+def test_a_document_that_cannot_be_stored_fails_alone(tmp_path, monkeypatch, spoil, reason):
     make_corpus(tmp_path / "c", 5)
     real = run_mod.process_job
 
     def broken_rows(job):
         r = real(job)
         if job.path.endswith("plan-0002.txt"):
-            cols, rows = r.tables["assignments"]
-            r.tables["assignments"] = (cols, rows + rows[:1])  # a duplicate primary key
+            spoil(r.tables)
         return r
 
     monkeypatch.setattr(run_mod, "process_job", broken_rows)
@@ -207,33 +220,9 @@ def test_a_document_that_cannot_be_stored_fails_alone(tmp_path, monkeypatch):
     s = ingest_paths([tmp_path / "c"], db, IngestOptions(workers=0, batch_docs=50))
     assert (s.stored, s.failed) == (4, 1)
     assert s.failures[0][0].endswith("plan-0002.txt") and s.failures[0][1] == "store"
-    assert "Constraint" in s.failures[0][2]
+    assert reason in s.failures[0][2]
     assert_each_document_whole(db, 4)  # nothing of the failed one was kept
-
-
-def test_text_sent_as_bytes_that_are_not_utf8_fail_their_file_alone(tmp_path, monkeypatch):
-    # the writer builds the text columns it gets as bytes as binary and checks them once as UTF-8
-    # (kehoach.batch.store._utf8_array): bad bytes are that file's failure, not a stored row (DuckDB
-    # itself stores long strings given through Arrow unchecked)
-    make_corpus(tmp_path / "c", 4)
-    real = run_mod.process_job
-
-    def bad_text(job):
-        r = real(job)
-        if job.path.endswith("plan-0001.txt"):
-            cols, rows = r.tables["document_texts"]
-            at = cols.index("text")
-            r.tables["document_texts"] = (cols, [row[:at] + (row[at] + b"\xff\xfe",) + row[at + 1:] for row in rows])
-        return r
-
-    monkeypatch.setattr(run_mod, "process_job", bad_text)
-    db = tmp_path / "k.duckdb"
-    s = ingest_paths([tmp_path / "c"], db, IngestOptions(workers=0, batch_docs=50))
-    assert (s.stored, s.failed) == (3, 1)
-    assert s.failures[0][0].endswith("plan-0001.txt") and s.failures[0][1] == "store"
-    assert "utf8" in s.failures[0][2].lower()
-    assert_each_document_whole(db, 3)
-    assert q(db, "SELECT count(*) FROM document_texts WHERE text LIKE '%Kế hoạch%' OR text LIKE '%KẾ HOẠCH%'") == [(3,)]
+    assert q(db, "SELECT count(*) FROM document_texts WHERE text LIKE '%KẾ HOẠCH%'") == [(4,)]
 
 
 def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):

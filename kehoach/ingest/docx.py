@@ -391,7 +391,7 @@ class _Styles:
             if sid is None:
                 continue
             self._el[sid] = s  # a repeated id: the last definition counts
-            if s.get(W_TYPE) == "paragraph" and _on_attr(s.get(W_DEFAULT)):
+            if _on_attr(s.get(W_DEFAULT)) and s.get(W_TYPE) == "paragraph":  # most have no w:default
                 self.default_paragraph = sid
 
     def _style(self, sid: str) -> Optional[tuple[str, Optional[str], Optional[str], Optional[tuple]]]:

@@ -1067,10 +1067,9 @@ def test_assignment_giao_with_coordinators_020():
     assert (a.assignee, a.role, a.request) == ("Sở Công Thương", "lead", False)
 
 
-@bug("coordinators are split at every comma before a lower-case letter with a diacritic (the class "
-     "[A-ZĐÀ-Ỹ] also holds 'đ', 'ị', …): ['các cơ quan', 'đơn vị', 'địa phương']; gold 020: one unit "
-     "'các cơ quan, đơn vị, địa phương'")
 def test_assignment_coordinators_one_unit_020():
+    """A comma before a small letter with a diacritic ("đơn vị", "địa phương") stays inside one unit (it was
+    split: the range À-Ỹ holds small letters too)."""
     record, _ = extracted("020")
     (a,) = record.assignments
     assert a.coordinators == ["các cơ quan, đơn vị, địa phương"]

@@ -1367,9 +1367,6 @@ def test_display_case(upper, expected):
         pytest.param("", None, id="empty"),
         pytest.param(q("031", "Uỷ ban Kiểm tra Đảng uỷ, Ban xây dựng Đảng, VP Đảng uỷ"),
                      "Ủy ban Kiểm tra Đảng ủy, Ban xây dựng Đảng, Văn phòng Đảng ủy",
-                     marks=bug("*_normalized fields keep old tone placement ('Uỷ', 'uỷ'): names.normalized "
-                               "expands abbreviations but does not unify tones, which kehoach.vocab.normalize_name "
-                               "documents for *_normalized fields (spec: Uỷ/Ủy unified)"),
                      id="031-tone-placement"),
     ],
 )

@@ -18,7 +18,7 @@ from kehoach.extract.dates import find_dates
 from kehoach.extract.header import NUMBER_CORE
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line
-from kehoach.extract.vocabulary import genre, phrase_alt, type_name_regex, type_names, word_start_alt
+from kehoach.extract.vocabulary import genre, phrase_alt, phrase_regex, type_name_regex, type_names, word_start_alt
 # one key function for the record's `key` and the store's number_key column, so they always agree
 from kehoach.store.keys import number_key
 
@@ -239,15 +239,15 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int,
         rest = _before_amendment(rest)
     r = rest.strip()
     if r.startswith("của "):
-        body = r[4:]
-        sm = _SUBJECT_START.search(body)
+        body = _before_own_sentence(r[4:])
+        sm = _subject_start(body)
         if sm and sm.start() > 0:
             issuer = clean(body[:sm.start()])
             subject = body[sm.start():]
         else:
             issuer = clean(body) if len(body.split()) <= 12 else None
     elif r:
-        subject = r
+        subject = _before_own_sentence(r)
     if subject:
         subject = _VE_VIEC.sub("việc ", subject)
         subject = _VE.sub("", subject)
@@ -263,6 +263,40 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int,
     end = seg_end
     return Cite(base + pos, base + end, dtype, number, date, issuer, subject, name,
                 clean(text[pos:seg_end]))
+
+
+_VE_START = re.compile(r"(?<!\w)(?:về việc|về|V/v)(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _mission_end_rx() -> re.Pattern:
+    return re.compile(r"(?<!\w)(?:" + phrase_alt("mission_bodies") + r")\s*$", re.IGNORECASE)
+
+
+def _subject_start(body: str) -> Optional[re.Match]:
+    """Where the subject starts in ``body`` (the text after "của"): the first subject word, except a verb
+    right after the head of a body named by its mission ("Ban Chỉ đạo thực hiện quy chế dân chủ …", genre.json
+    mission_bodies): that name runs to "về" (004)."""
+    sm = _SUBJECT_START.search(body)
+    if sm and sm.start() > 0 and _mission_end_rx().search(body, 0, sm.start()):
+        return _VE_START.search(body, sm.end())
+    return sm
+
+
+def _before_own_sentence(text: str) -> str:
+    """``text`` up to ", <unit> ban hành Kế hoạch …": the citing document's own sentence after the cited one
+    (004: '… về Chương trình công tác năm 2020, UBND tỉnh ban hành Kế hoạch tổ chức Hội nghị …';
+    genre.json issuer_verbs, agency_heads)."""
+    m = phrase_regex("issuer_verbs").search(text)
+    if not m:
+        return text
+    comma = text.rfind(",", 0, m.start())
+    if comma < 0:
+        return text
+    unit = text[comma + 1:m.start()].strip()
+    if unit and len(unit.split()) <= 12 and phrase_regex("agency_heads", anchored=True).match(unit):
+        return text[:comma]
+    return text
 
 
 @lru_cache(maxsize=None)

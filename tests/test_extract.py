@@ -1053,6 +1053,29 @@ def test_assignments(raw, expected):
     assert assignments_of(raw) == expected
 
 
+def test_assignment_units_after_an_order_verb_018():
+    """018 "11. Chủ tịch UBND tỉnh yêu cầu Thủ trưởng các Sở, …, Chủ tịch UBND các xã, phường và các tổ chức, cá
+    nhân có liên quan … nghiêm túc thực hiện": the units after "yêu cầu" carry the item (it gave no assignment)."""
+    record, _ = extracted("018")
+    got = [a for a in record.assignments if a.assignee.startswith("Thủ trưởng")]
+    assert [(a.assignee, a.request, a.tasks[0][:22]) for a in got] == [(
+        "Thủ trưởng các Sở, ban, ngành của tỉnh, Chủ tịch UBND các xã, phường và các tổ chức, cá nhân có liên quan "
+        "đến hoạt động khoáng sản trên địa bàn tỉnh", False, "Nghiêm túc thực hiện. ")]
+
+
+def test_assignment_unit_ends_before_a_task_verb_and_giao_inside_an_item_050():
+    """050 "1. Ủy ban nhân dân tỉnh, chỉ đạo các cơ quan, đơn vị có liên quan:" names 'Ủy ban nhân dân tỉnh' (the
+    comma before a task verb ends the unit); "Giao Ban xây dựng đảng Đảng ủy chủ trì, hướng dẫn …", a paragraph of
+    item 2, is an assignment of its own (it was lost)."""
+    record, _ = extracted("050")
+    got = {a.assignee: a for a in record.assignments}
+    assert got["Ủy ban nhân dân tỉnh"].tasks[0] == "Chỉ đạo các cơ quan, đơn vị có liên quan"
+    assert len(got["Ủy ban nhân dân tỉnh"].tasks) == 3
+    ban = got["Ban xây dựng đảng Đảng ủy"]
+    assert (ban.role, ban.tasks[0][:38]) == ("lead", "Chủ trì, hướng dẫn các cấp ủy, tổ chức")
+    assert not any("Giao Ban" in t for a in record.assignments for t in a.tasks)
+
+
 def test_assignment_unit_named_after_a_verb_016():
     """016 "2. Giao Sở Xây dựng": 'xây dựng' is a task verb, but here it is the name of the Sở."""
     record, _ = extracted("016")

@@ -29,7 +29,7 @@ import pytest
 from pydantic import BaseModel
 
 from kehoach.evaluate import fuzzy_eq
-from kehoach.extract import body, citations, closing, dates, header, names, structure
+from kehoach.extract import body, citations, closing, dates, header, names, structure, worklist
 from kehoach.ingest.base import SourceText
 from kehoach.ingest.text import source_from_text
 from kehoach.pipeline import process_file
@@ -1074,6 +1074,35 @@ def test_assignment_unit_ends_before_a_task_verb_and_giao_inside_an_item_050():
     ban = got["Ban xây dựng đảng Đảng ủy"]
     assert (ban.role, ban.tasks[0][:38]) == ("lead", "Chủ trì, hướng dẫn các cấp ủy, tổ chức")
     assert not any("Giao Ban" in t for a in record.assignments for t in a.tasks)
+
+
+def test_assignment_sub_items_are_the_tasks_047():
+    """047 item 1 has sub-items 1.1-1.8, each with its own a)/b)/- list: one task per sub-item, its list inside it
+    (every list line was a task of its own: 47 tasks)."""
+    record, _ = extracted("047")
+    (item,) = [a for a in record.assignments if a.assignee.startswith("Các tổ chức, cá nhân được cấp giấy phép")]
+    assert len(item.tasks) == 8
+    assert item.tasks[0].startswith("Triển khai, thực hiện đúng và đầy đủ các quy định của Luật Địa chất")
+    assert item.tasks[2].startswith("Về việc thống kê trữ lượng, khối lượng khoáng sản") and "Khoản 1 Điều 59" in item.tasks[2]
+
+
+def test_assignment_head_naming_a_task_031():
+    """031 "3. Tổ chức theo dõi, tổng hợp, kiểm tra, giám sát công tác bầu cử …" names a task ("tổ chức theo dõi",
+    genre.json agency_head_exclusions), not the unit "Tổ chức" (which carried its work items' field lines
+    "Thời gian thực hiện: …", "Đơn vị chủ trì: …" as tasks)."""
+    record, _ = extracted("031")
+    assert "Tổ chức" not in [a.assignee for a in record.assignments]
+    assert not any(t.startswith("Đơn vị chủ trì:") for a in record.assignments for t in a.tasks)
+
+
+def test_work_item_fields_are_not_merged_into_a_sub_item():
+    """A work item's own fields under a numbered sub-item (031 "5.2. …" / "- Thời gian thực hiện: …") are fields,
+    not a list of the sub-item's task (sub-items 1.1 … with lists, 047)."""
+    raw = qs("031", "II. NỘI DUNG", "1. Ban Thường trực Ủy ban MTTQ Việt Nam xã",
+             "5.1. Ban hành kế hoạch tuyên truyền bầu cử, tập hợp dư luận xã hội",
+             "- Thời gian hoàn thành: Quý IV/2025.", sep="\n")
+    ln = [x for x in lines_of(raw) if x.text.startswith("- Thời gian")][0]
+    assert worklist.is_work_field(ln)
 
 
 def test_assignment_unit_named_after_a_verb_016():

@@ -11,7 +11,7 @@ from typing import Optional
 
 from kehoach.extract.dates import DateHit, find_dates
 from kehoach.extract.names import clean, display_case, same_agency
-from kehoach.extract.worklist import WorkItem, split_coordinators
+from kehoach.extract.worklist import WorkItem, is_work_field, split_coordinators
 from kehoach.extract.structure import Anatomy, Line, rank
 from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, phrase_regex, phrases, word_start_alt
 
@@ -567,7 +567,10 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
         else:
             who, inline = t[:k], t[k:]
     who = clean(who)
-    if not who or not (request or _starts_with("agency_heads", who)) or _starts_with("agency_head_exclusions", who):
+    if not who or not (request or _starts_with("agency_heads", who)) or _starts_with("agency_head_exclusions", who) \
+            or _starts_with("agency_head_exclusions", t):
+        # "3. Tổ chức theo dõi, tổng hợp, kiểm tra, giám sát công tác bầu cử …" (031): the head names a task
+        # ("tổ chức theo dõi"), though the verb split leaves the noun "Tổ chức"
         return None
     words = who.split()
     # a name with a clause in it ("các đơn vị … chưa thực hiện báo cáo trên hệ thống cơ sở dữ liệu …", 023) runs
@@ -625,6 +628,8 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                 tasks.append((inline, head.body_start + at if at >= 0 else head.start, head.end))
             cur: Optional[list] = None
             given: Optional[list] = None  # the task of a "Giao X …" paragraph inside the item, while it runs on
+            numbered = any(k.kind == "num" for k in kids)  # sub-items 1.1, 1.2 …: each is one task
+            cur_num = False
             for k in kids:
                 gm = _GIAO.match(k.body) if k.kind == "none" else None
                 sub = _parse_head(k.body) if gm and gm.group(0)[:4].lower() == "giao" else None
@@ -641,8 +646,15 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                     given[2] = k.end
                     continue
                 given = None
-                if k.kind in ("letter", "bullet", "num"):
+                if k.kind in ("letter", "bullet") and numbered and cur is not None and cur_num \
+                        and not is_work_field(k):  # a work item's own fields (031) stay as they were
+                    # "1.1. Triển khai … cụ thể:" / "a) …" / "- …" (047): the list under a numbered sub-item is part
+                    # of that task, not a task of its own
+                    cur[0] = clean(cur[0] + " " + k.text)
+                    cur[2] = k.end
+                elif k.kind in ("letter", "bullet", "num"):
                     cur = [clean(k.body), k.start, k.end]
+                    cur_num = k.kind == "num"
                     tasks.append(cur)  # type: ignore[arg-type]
                 elif cur is not None and not _is_closing(k):
                     cur[0] = clean(cur[0] + " " + k.text)

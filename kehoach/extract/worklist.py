@@ -48,6 +48,13 @@ class WorkItem:
     time_spans: list[tuple[int, int]] = field(default_factory=list)  # time fields (their dates are the due)
 
 
+def is_work_field(ln: Line) -> bool:
+    """Whether ``ln`` is a lead, coordinators or time field of a work item ("- Đơn vị chủ trì: …",
+    "- Thời gian thực hiện: …", 031)."""
+    f = _field(ln)
+    return f is not None and f[0] != "other"
+
+
 def _field(ln: Line) -> Optional[tuple[str, str, int]]:
     """(kind, value, value offset) of a 'LABEL: value' line; kind lead/coord/time/other."""
     if ln.kind in ("roman", "num", "letter"):

@@ -11,7 +11,7 @@ from typing import Optional
 
 from kehoach.extract.dates import DateHit, find_dates
 from kehoach.extract.names import clean, display_case, same_agency
-from kehoach.extract.worklist import WorkItem, split_coordinators
+from kehoach.extract.worklist import WorkItem, is_work_field, split_coordinators
 from kehoach.extract.structure import Anatomy, Line, rank
 from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, phrase_regex, phrases, word_start_alt
 
@@ -472,6 +472,8 @@ def _verb_split(text: str) -> Optional[int]:
             continue  # "được chọn báo cáo tham luận", "chưa thực hiện báo cáo" (023) are part of the name
         if before and before[-1].lower() in nouns:
             continue  # "Các tổ chức, cá nhân …" (018): after "các" a noun, not the verb "tổ chức"
+        if len(before) == 1 and _starts_with("agency_heads", before[0]):
+            continue  # "Ban xây dựng đảng Đảng ủy chủ trì …" (050): a lone "Ban" is named by what follows
         if m.group(0)[:1].isupper() and before and not before[-1].endswith((",", ";", ":")):
             continue  # "phòng Quản lý công nghiệp": a capitalised word inside a unit's name
         return m.start()
@@ -488,6 +490,24 @@ def coordinators_in(text: str) -> list[str]:
         seg = _COORD_END.split(seg, 1)[0]
         out.extend(split_coordinators(seg, plural_groups=False))
     return out
+
+
+@lru_cache(maxsize=None)
+def _head_order_rx() -> re.Pattern:
+    """"<unit> yêu cầu/đề nghị/giao <units> …" at the head of an item (genre.json order_verbs); the unit before
+    the verb is short and has no comma ("Chủ tịch UBND tỉnh yêu cầu Thủ trưởng các Sở, …", 018)."""
+    return re.compile(r"(?i)^(?P<who>[^,:;.]{2,60}?)\s+(?<!được\s)(?P<verb>" + phrase_alt("order_verbs") + r")\s+(?=\S)")
+
+
+@lru_cache(maxsize=None)
+def _request_keys() -> frozenset[str]:
+    return frozenset(w.lower() for w in phrases("request_words"))
+
+
+@lru_cache(maxsize=None)
+def _comma_task_rx() -> re.Pattern:
+    """A comma before a task verb in small letters (genre.json task_verbs): where a unit's name ends."""
+    return re.compile(r",\s*(?=(?:" + phrase_alt("task_verbs") + r")(?!\w))")
 
 
 def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, int, str, bool]]:
@@ -507,6 +527,17 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
         off += len(text[off:]) - len(text[off:].lstrip())
         t = text[off:]
         t = t[:1].upper() + t[1:]
+    om = None if request or _GIAO.match(t) else _head_order_rx().match(t)
+    if om and _starts_with("agency_heads", om.group("who")) and _starts_with("agency_heads", t[om.end():]):
+        # "11. Chủ tịch UBND tỉnh yêu cầu Thủ trưởng các Sở, ban, ngành của tỉnh, Chủ tịch UBND các xã, phường …
+        # nghiêm túc thực hiện" (018): the units after the order verb carry the item, the unit before gives it
+        request = om.group("verb").lower() in _request_keys()
+        off += om.end()
+        t = text[off:]
+        t = t[:1].upper() + t[1:]
+        ordered = True
+    else:
+        ordered = False
     gm = _GIAO.match(t)
     if gm and not request:
         # "1. Giao phòng Quản lý công nghiệp tổ chức huấn luyện …": the unit after "Giao"
@@ -520,6 +551,11 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
     cm = _WHO_COLON.match(t)
     if cm and len(cm.group("who").split()) <= 30:
         who, inline = cm.group("who"), cm.group("rest")
+        vm = _comma_task_rx().search(who)
+        if vm and _starts_with("agency_heads", who[:vm.start()]):
+            # "1. Ủy ban nhân dân tỉnh, chỉ đạo các cơ quan, đơn vị có liên quan:" (050): the unit ends at the
+            # comma before a task verb; the rest opens its tasks
+            who, inline = who[:vm.start()], clean(who[vm.end():] + (": " + inline if clean(inline) else ""))
     elif has_children and len(t.split()) <= 16 and not _SENTENCE_GOES_ON.search(t) \
             and not phrase_regex("lead_words").search(t) and not phrase_regex("coordinate_words").search(t):
         # "2. Các tổ chức thành viên của MTTQ xã" over its task bullets: the whole line names the unit
@@ -531,12 +567,17 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
         else:
             who, inline = t[:k], t[k:]
     who = clean(who)
-    if not who or not (request or _starts_with("agency_heads", who)) or _starts_with("agency_head_exclusions", who):
+    if not who or not (request or _starts_with("agency_heads", who)) or _starts_with("agency_head_exclusions", who) \
+            or _starts_with("agency_head_exclusions", t):
+        # "3. Tổ chức theo dõi, tổng hợp, kiểm tra, giám sát công tác bầu cử …" (031): the head names a task
+        # ("tổ chức theo dõi"), though the verb split leaves the noun "Tổ chức"
         return None
     words = who.split()
     # a name with a clause in it ("các đơn vị … chưa thực hiện báo cáo trên hệ thống cơ sở dữ liệu …", 023) runs
     # longer than a plain one
-    if len(words) > (45 if _clause_markers().intersection(w.lower() for w in words) else 30):
+    # a name with a clause in it ("các đơn vị … chưa thực hiện báo cáo trên hệ thống cơ sở dữ liệu …", 023), or the
+    # list of units after an order verb (018), runs longer than a plain one
+    if len(words) > (45 if ordered or _clause_markers().intersection(w.lower() for w in words) else 30):
         return None
     inline = clean(inline)
     if inline:
@@ -551,6 +592,7 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
     :func:`merge_work_items`.
     """
     out: list[AssignmentItem] = []
+    inner: list[tuple] = []  # "Giao X …" paragraphs inside the current item
     lead_rx = phrase_regex("lead_words")
     for sec in implementation_sections(a):
         kinds_order = [("num",), ("letter",), ("bullet",)]
@@ -585,9 +627,34 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                 at = head.body.lower().find(inline[:10].lower())
                 tasks.append((inline, head.body_start + at if at >= 0 else head.start, head.end))
             cur: Optional[list] = None
+            given: Optional[list] = None  # the task of a "Giao X …" paragraph inside the item, while it runs on
+            numbered = any(k.kind == "num" for k in kids)  # sub-items 1.1, 1.2 …: each is one task
+            cur_num = False
             for k in kids:
-                if k.kind in ("letter", "bullet", "num"):
+                gm = _GIAO.match(k.body) if k.kind == "none" else None
+                sub = _parse_head(k.body) if gm and gm.group(0)[:4].lower() == "giao" else None
+                if sub is not None:
+                    # "Giao Ban xây dựng đảng Đảng ủy chủ trì, hướng dẫn các cấp ủy …" (050, a paragraph of item 2): a
+                    # unit given a task of its own, not a task of the item's unit
+                    s_who, s_off, s_inline, s_request = sub
+                    given = [s_inline, k.body_start + k.body.lower().find(s_inline[:10].lower()), k.end]
+                    inner.append((k, s_who, s_off, s_request, given))
+                    cur = None
+                    continue
+                if given is not None and k.kind == "none" and not _is_closing(k) and not _order_at(k):
+                    given[0] = clean(given[0] + " " + k.text)
+                    given[2] = k.end
+                    continue
+                given = None
+                if k.kind in ("letter", "bullet") and numbered and cur is not None and cur_num \
+                        and not is_work_field(k):  # a work item's own fields (031) stay as they were
+                    # "1.1. Triển khai … cụ thể:" / "a) …" / "- …" (047): the list under a numbered sub-item is part
+                    # of that task, not a task of its own
+                    cur[0] = clean(cur[0] + " " + k.text)
+                    cur[2] = k.end
+                elif k.kind in ("letter", "bullet", "num"):
                     cur = [clean(k.body), k.start, k.end]
+                    cur_num = k.kind == "num"
                     tasks.append(cur)  # type: ignore[arg-type]
                 elif cur is not None and not _is_closing(k):
                     cur[0] = clean(cur[0] + " " + k.text)
@@ -611,6 +678,13 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
             end = kids[-1].end if kids else head.end
             out.append(AssignmentItem(who, role, request, coords, tasks, None, (head.start, end),
                                       (head.body_start + who_off, head.body_start + who_off + len(who))))
+            for k, s_who, s_off, s_request, given in inner:
+                s_role = "lead" if lead_rx.search(given[0][:40]) else "responsible"
+                s_at = k.body_start + s_off
+                out.append(AssignmentItem(s_who, s_role, s_request, coordinators_in(given[0]),
+                                          [(given[0], given[1], given[2])] if given[0] else [], None,
+                                          (k.start, given[2]), (s_at, s_at + len(s_who))))
+            inner.clear()
     out.extend(execution_clauses(a, taken=[it.span for it in out]))
     return out
 

@@ -18,7 +18,7 @@ from kehoach.extract.dates import find_dates
 from kehoach.extract.header import NUMBER_CORE
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line
-from kehoach.extract.vocabulary import genre, phrase_alt, type_name_regex, type_names, word_start_alt
+from kehoach.extract.vocabulary import genre, phrase_alt, phrase_regex, type_name_regex, type_names, word_start_alt
 # one key function for the record's `key` and the store's number_key column, so they always agree
 from kehoach.store.keys import number_key
 
@@ -203,15 +203,16 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int,
         if dtype not in _NAMED_LAWS:
             return None
         # "Luật Thực hiện dân chủ cơ sở ngày 10 tháng 11 năm 2022": the name runs to "ngày"/"số"/","
-        nm = re.match(r"([^;,(]*?)(?=\s+(?:ngày|số|năm \d{4}|được|đã)\b|[;,(]|$)", seg)
-        name_tail = nm.group(1).strip() if nm else ""
+        name_end = _law_name_end(seg)
+        name_tail = seg[:name_end].strip()
         if not name_tail or len(name_tail.split()) > 16:
             return None
         name = clean(f"{dtype} {name_tail}")
-        cur += nm.end()
-        # "Luật Bầu cử … số 85/2015/QH13, ngày 25/6/2015": a named law may carry a number after its name
+        cur += name_end
+        # "Luật Bầu cử … số 85/2015/QH13, ngày 25/6/2015": a named law may carry a number after its name,
+        # "số" before it, or none before a number with its year ("Luật Hóa chất 69/2025/QH15", 022)
         n2 = _NUM.match(text, cur)
-        if n2 and re.match(r"\s*số", text[cur:n2.start("num")]):
+        if n2 and (re.match(r"\s*số", text[cur:n2.start("num")]) or _YEAR_NUMBER.match(text, cur)):
             number = re.sub(r"\s+", "", n2.group("num")).rstrip(".")
             cur = n2.end()
         seg = text[cur:seg_end]
@@ -227,17 +228,26 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int,
         date_end = 0
     rest = seg[date_end:]
     issuer = subject = None
+    sibling = _listed_next(text, cur + date_end, seg_end)
+    if sibling is not None:
+        # "Nghị định số 181/2024/NĐCP ngày 31/12/2024 và Nghị định số 146/2025/NĐ-CP ngày 12/6/2025 của Chính
+        # phủ" (019): the next document of a list follows at once; the issuer after the last belongs to each
+        other = _parse_at(text, sibling[2], base, seg_end, sibling[:3])
+        rest = ""
+        issuer = other.issuer if other is not None else None
+    else:
+        rest = _before_amendment(rest)
     r = rest.strip()
     if r.startswith("của "):
-        body = r[4:]
-        sm = _SUBJECT_START.search(body)
+        body = _before_own_sentence(r[4:])
+        sm = _subject_start(body)
         if sm and sm.start() > 0:
             issuer = clean(body[:sm.start()])
             subject = body[sm.start():]
         else:
             issuer = clean(body) if len(body.split()) <= 12 else None
     elif r:
-        subject = r
+        subject = _before_own_sentence(r)
     if subject:
         subject = _VE_VIEC.sub("việc ", subject)
         subject = _VE.sub("", subject)
@@ -253,6 +263,120 @@ def _parse_at(text: str, pos: int, base: int, seg_end: int,
     end = seg_end
     return Cite(base + pos, base + end, dtype, number, date, issuer, subject, name,
                 clean(text[pos:seg_end]))
+
+
+_VE_START = re.compile(r"(?<!\w)(?:về việc|về|V/v)(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _mission_end_rx() -> re.Pattern:
+    return re.compile(r"(?<!\w)(?:" + phrase_alt("mission_bodies") + r")\s*$", re.IGNORECASE)
+
+
+def _subject_start(body: str) -> Optional[re.Match]:
+    """Where the subject starts in ``body`` (the text after "của"): the first subject word, except a verb
+    right after the head of a body named by its mission ("Ban Chỉ đạo thực hiện quy chế dân chủ …", genre.json
+    mission_bodies): that name runs to "về" (004)."""
+    sm = _SUBJECT_START.search(body)
+    if sm and sm.start() > 0 and _mission_end_rx().search(body, 0, sm.start()):
+        return _VE_START.search(body, sm.end())
+    return sm
+
+
+def _before_own_sentence(text: str) -> str:
+    """``text`` up to ", <unit> ban hành Kế hoạch …": the citing document's own sentence after the cited one
+    (004: '… về Chương trình công tác năm 2020, UBND tỉnh ban hành Kế hoạch tổ chức Hội nghị …';
+    genre.json issuer_verbs, agency_heads)."""
+    m = phrase_regex("issuer_verbs").search(text)
+    if not m:
+        return text
+    comma = text.rfind(",", 0, m.start())
+    if comma < 0:
+        return text
+    unit = text[comma + 1:m.start()].strip()
+    if unit and len(unit.split()) <= 12 and phrase_regex("agency_heads", anchored=True).match(unit):
+        return text[:comma]
+    return text
+
+
+@lru_cache(maxsize=None)
+def _joiner_rx() -> re.Pattern:
+    """Commas and a joining word ("và", "cùng với") before the next document of a list, at a given place."""
+    return re.compile(r"[\s,]*(?:(?:" + phrase_alt("citation_joiners") + r")\s+)?", re.IGNORECASE)
+
+
+def _listed_next(text: str, pos: int, end: int) -> Optional[tuple[str, Optional[str], int, int]]:
+    """(type, number, type end, start) of a cited document listed right after ``pos`` (before ``end``):
+    commas or a joining word, then a type name with a number (or a law by name); None otherwise."""
+    j = _joiner_rx().match(text, pos)
+    start = j.end()
+    if start == pos or start >= end:
+        return None  # nothing joins them ("… ngày 12/6/2025 của Chính phủ")
+    head = _head_at(text, start)
+    if head is None or head[2] > end:
+        return None
+    if head[1] is None and (head[0] not in _NAMED_LAWS or not text[start].isupper()):
+        return None  # "và hướng dẫn …" is no document of the list
+    return head[0], head[1], head[2], start
+
+
+@lru_cache(maxsize=None)
+def _amendment_rx() -> re.Pattern:
+    """"(và) được sửa đổi, bổ sung (bởi|tại) <document>" after a cited document (genre.json amendment_notes)."""
+    return re.compile(r"[\s,]*(?:(?:" + phrase_alt("citation_joiners") + r")\s+)?(?<!\w)(?:"
+                      + phrase_alt("amendment_notes") + r")(?!\w)", re.IGNORECASE)
+
+
+def _before_amendment(rest: str) -> str:
+    """``rest`` up to a note that the document was amended by another cited one (the amending document
+    is cited on its own); unchanged where no cited document follows the note."""
+    m = _amendment_rx().search(rest)
+    if m and _type_name_any_case().search(rest, m.end()) and _NUM_ANYWHERE.search(rest, m.end()):
+        return rest[:m.start()]
+    return rest
+
+
+_NUM_ANYWHERE = re.compile(r"\d+\s*[/-]")
+
+
+_LAW_NAME = re.compile(r"([^;,(]*?)(?=\s+(?:ngày|số|năm \d{4}|được|đã)\b|\s+\d+\s*/\s*\d{4}\s*/|[;,(]|$)")
+# a number with its year ("69/2025/QH15"): after a law's name it is the law's number even without "số"
+_YEAR_NUMBER = re.compile(r"\s+\d+\s*/\s*\d{4}\s*/\s*[A-ZĐ]")
+# after a comma, what ends a law's name: its date, number, amendment, or another cited item
+_NAME_COMMA_STOP = re.compile(r",\s*(?:ngày|số|năm|được|đã|sửa đổi)(?!\w)")
+
+
+def _law_name_end(seg: str) -> int:
+    """Where the name of a law cited without number ends in ``seg`` (which starts after "Luật").
+
+    A comma before a word in lower case is inside the name ("Luật Quản lý, sử dụng vũ khí, vật liệu nổ và công
+    cụ hỗ trợ ngày 26/8/2024", 012): the names of laws join their subjects with commas. A comma before
+    a capital ("…, Luật Tố cáo"), a date, a number or an amendment note ends it.
+    """
+    pos = 0
+    while True:
+        nm = _LAW_NAME.match(seg, pos)
+        end = nm.end()
+        if end >= len(seg) or seg[end] != "," or not _lower_word_after(seg, end):
+            return end
+        pos = end + 1
+
+
+def _lower_word_after(seg: str, comma: int) -> bool:
+    """Whether a word in lower case that does not end a law's name follows the comma at ``comma``."""
+    rest = seg[comma + 1:].lstrip()
+    if not rest[:1].isalpha() or not rest[:1].islower():
+        return False
+    return not _NAME_COMMA_STOP.match(seg, comma)
+
+
+def _dedup_key(c: Cite) -> str:
+    """The key that says two citations of one paragraph are the same document: the number's key, and for
+    a document without number also its name (035: "Luật Bầu cử …; Luật Mặt trận Tổ quốc Việt Nam;" share
+    the key 'luật@')."""
+    if c.number or not c.name:
+        return c.key
+    return f"{c.key}#{c.name.casefold()}"
 
 
 _CONNECTOR = re.compile(r"^[\s,;:.\-–]*(?:(?:và|cùng|đồng thời)\s+)?", re.IGNORECASE)
@@ -278,9 +402,9 @@ def legal_bases(lines: list[Line]) -> list[Cite]:
             if head is None or _known(head, seen):
                 continue
             c = _parse_at(t, s + lead, ln.start, e, head)
-            if c is None or c.key in seen:
+            if c is None or _dedup_key(c) in seen:
                 continue
-            seen.add(c.key)
+            seen.add(_dedup_key(c))
             c.relation = rel_here or relation
             out.append(c)
         # every other numbered document in the paragraph is cited too (an amending law

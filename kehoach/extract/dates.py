@@ -47,7 +47,9 @@ def _build_patterns() -> list[tuple[str, re.Pattern]]:
     mon = r"(?P<m>[01]?\d)"
     year = r"(?P<y>(?:19|20)\d\d)"
     # time of day: "08 giờ", "8 giờ 30", "14 giờ 00", "8h00", "07h30", "08:00"
-    time = (r"(?P<H>[0-2]?\d)" + sp + r"(?:giờ|h|g|:)" + sp + r"(?P<M>[0-5]\d)?(?:" + sp + r"phút)?")
+    # a colon is a time's only with its minutes right after it: "lần 1: 15/6/2020" (003) is an ordinal
+    time = (r"(?P<H>[0-2]?\d)(?:" + sp + r"(?:giờ|h|g)" + sp + r"|:(?=[0-5]\d(?!\d)))(?P<M>[0-5]\d)?(?:" + sp
+            + r"phút)?")
     # the look-ahead (a prefix word or the hour's digit) spares the optional group at most positions
     time_prefix = r"(?=[vlt\d])(?:(?:vào|lúc|từ)\s+)?" + time + r"(?:\s*\([^)]{0,20}\))?[, ]+(?:(?:sáng|chiều|tối)\s+)?(?:thứ\s+\w+,?\s+)?"
     num_date = day + sp + r"[/.\-]" + sp + mon + sp + r"[/.\-]" + sp + year

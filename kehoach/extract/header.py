@@ -10,7 +10,7 @@ from typing import Optional
 from kehoach.extract.dates import parse_date_line
 from kehoach.extract.names import clean, display_case, is_mostly_upper, normalized
 from kehoach.extract.structure import Anatomy, Line
-from kehoach.extract.vocabulary import number_codes, phrase_alt, phrase_regex
+from kehoach.extract.vocabulary import number_codes, phrase_alt, phrase_regex, type_names
 from kehoach.vocab import load
 
 # Số ký hiệu: "4639 /KH-UBND-NV", "16-KH/MTTQ-BTT", "01.6/GĐN/KSYB", "/KH-UBND" (blank),
@@ -209,10 +209,33 @@ def _level_start() -> re.Pattern:
     return re.compile(r"^(?:" + _levels().upper() + r")(?!\w)")
 
 
+_SPACES = re.compile(r"\s+")
+# "SỐ 1050/QĐ-SCT" in capitals: the number of the decision named on the header line above
+_DECISION_NUMBER = re.compile(r"SỐ\s*[:.]?\s*(?P<num>" + NUMBER_CORE + r")")
+
+
+@lru_cache(maxsize=None)
+def _by_decision_rx() -> re.Pattern:
+    """A header line in capitals that names the document setting up the body above it ("THEO QUYẾT ĐỊNH")."""
+    types = "|".join(re.escape(t.upper()) for t in type_names())
+    return re.compile(r"(?:^|\s)(?:" + phrase_alt("established_by").upper() + r")\s+(?P<type>" + types + r")(?!\w)")
+
+
 def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[str], Optional[tuple[int, int]]]:
     agency: list[tuple[str, int, int]] = []
+    by_decision = False  # the last name is a body set up by a decision ("ĐOÀN KIỂM TRA" / "THEO QUYẾT ĐỊNH")
     for ln in zone:
         t = ln.text
+        if by_decision:
+            # "SỐ 1050/QĐ-SCT" in capitals under "THEO QUYẾT ĐỊNH" (013) is the decision's number, not the
+            # document's ("Số: 1105/KH-ĐKT")
+            num = _DECISION_NUMBER.match(t.strip())
+            if num:
+                prev = agency.pop()
+                end = ln.start + len(t) - len(t.lstrip()) + num.end()  # the date line may share the line
+                agency.append((prev[0] + " SỐ " + _SPACES.sub("", num.group("num")), prev[1], end))
+                by_decision = False
+                continue
         if _SO.search(t) or _VV.match(t.strip()) or re.search(r",\s*ngày\b", t):
             # text before "Số:" on the same line may still be the agency (layout text)
             cut = _SO.search(t)
@@ -231,6 +254,13 @@ def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[s
             prev = agency.pop()
             agency.append((prev[0] + " " + t, prev[1], ln.end))
             continue
+        if agency and _by_decision_rx().match(t):
+            # "ĐOÀN KIỂM TRA" / "THEO QUYẾT ĐỊNH" / "SỐ 1050/QĐ-SCT" (013): a body set up by a decision is
+            # named with it (genre.json established_by)
+            prev = agency.pop()
+            agency.append((prev[0] + " " + t, prev[1], ln.end))
+            by_decision = True
+            continue
         agency.append((t, ln.start, ln.end))
         if len(agency) >= 3:
             break
@@ -238,7 +268,23 @@ def _issuer_from_header(zone: list[Line], motto: re.Pattern) -> tuple[Optional[s
         return None, None
     names = [display_case(x[0]) for x in agency]
     issuer = names[-1]
-    if len(names) >= 2:
+    decision = _by_decision_rx().search(agency[-1][0])
+    if decision:
+        # display case lower-cases the document type and its number: both are written as in running text
+        head = issuer[:decision.start("type")]
+        dtype = issuer[decision.start("type"):decision.end("type")]
+        tail = issuer[decision.end("type"):]
+        num = _DECISION_NUMBER.search(agency[-1][0])
+        if num:
+            number = _SPACES.sub("", num.group("num"))
+            at = tail.lower().rfind(number.lower())
+            if at >= 0:
+                tail = tail[:at] + number + tail[at + len(number):]
+        issuer = head + dtype[:1].upper() + dtype[1:] + tail
+    if len(names) >= 2 and decision:
+        # the decision is its parent's: "Đoàn kiểm tra theo Quyết định số 1050/QĐ-SCT của Sở Công Thương"
+        issuer = f"{issuer} của {names[-2]}"
+    elif len(names) >= 2:
         parent = names[-2]
         parent_n = normalized(parent) or parent
         loc = re.search(r"(?<!\w)(" + _levels() + r")\s+\S.*$", parent_n, re.IGNORECASE)

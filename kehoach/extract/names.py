@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Optional
 
 from kehoach.extract.vocabulary import phrase_alt
-from kehoach.vocab import compare_key, expand_abbreviations, expand_abbreviations_display, load
+from kehoach.vocab import compare_key, expand_abbreviations, expand_abbreviations_display, load, unify_tones
 
 
 @lru_cache(maxsize=None)
@@ -136,10 +136,11 @@ def clean(s: Optional[str]) -> str:
 
 @lru_cache(maxsize=8192)
 def normalized(name: Optional[str]) -> Optional[str]:
-    """Display name with abbreviations written out (UBND -> Ủy ban nhân dân)."""
+    """Display name with abbreviations written out (UBND -> Ủy ban nhân dân) and tone marks placed the
+    one way (Uỷ -> Ủy, hoà -> hòa), as spec/EXTRACTION.md asks of the ``*_normalized`` fields."""
     if not name:
         return None
-    return expand_abbreviations_display(display_case(name))
+    return unify_tones(expand_abbreviations_display(display_case(name)))
 
 
 def same_agency(a: Optional[str], b: Optional[str]) -> bool:

@@ -31,6 +31,12 @@ def signature_vocab() -> dict:
     return load("signature")
 
 
+# The capital letters of Vietnamese for a regex character class: A-Z, Đ and the accented capitals one by one.
+# A range "À-Ỹ" is no such class: from U+00C0 to U+1EF8 capitals and small letters alternate ("đ", "ị", "ơ"
+# lie inside it; 020 split "các cơ quan, đơn vị, địa phương" at each comma).
+CAPITALS = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper() and c.lower() != c)
+
+
 def phrases(group: str) -> list[str]:
     return list(genre()[group]["phrases"])
 

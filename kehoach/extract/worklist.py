@@ -24,7 +24,7 @@ from typing import Optional
 from kehoach.extract.dates import find_dates
 from kehoach.extract.names import clean
 from kehoach.extract.structure import Line, rank
-from kehoach.extract.vocabulary import phrase_full, phrase_regex
+from kehoach.extract.vocabulary import CAPITALS, phrase_full, phrase_regex
 
 _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:\s*(?P<rest>.*)$", re.S)
 _MAX_LABEL_WORDS = 6
@@ -46,6 +46,13 @@ class WorkItem:
     due: Optional[tuple[str, str, int, int]] = None  # (value, text, start, end) from a time field
     region: tuple[int, int] = (0, 0)  # where the item is written: deadlines inside it are its own
     time_spans: list[tuple[int, int]] = field(default_factory=list)  # time fields (their dates are the due)
+
+
+def is_work_field(ln: Line) -> bool:
+    """Whether ``ln`` is a lead, coordinators or time field of a work item ("- Đơn vị chủ trì: …",
+    "- Thời gian thực hiện: …", 031)."""
+    f = _field(ln)
+    return f is not None and f[0] != "other"
 
 
 def _field(ln: Line) -> Optional[tuple[str, str, int]]:
@@ -80,7 +87,7 @@ def split_coordinators(value: str, plural_groups: bool = True) -> list[str]:
     plural = r"|(?:các|những)\s" if plural_groups else ""
     out = []
     head = phrase_regex("agency_heads", anchored=True)
-    for part in re.split(r";|\n|,\s*(?=[A-ZĐÀ-Ỹ]" + plural + r")|(\s+và\s+)(?=[A-ZĐÀ-Ỹ])", value):
+    for part in re.split(r";|\n|,\s*(?=[" + CAPITALS + "]" + plural + r")|(\s+và\s+)(?=[" + CAPITALS + "])", value):
         if part is None:
             continue
         if not part.strip() or part.strip() == "và":

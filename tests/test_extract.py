@@ -1074,6 +1074,8 @@ def test_assignment_unit_ends_before_a_task_verb_and_giao_inside_an_item_050():
     ban = got["Ban xây dựng đảng Đảng ủy"]
     assert (ban.role, ban.tasks[0][:38]) == ("lead", "Chủ trì, hướng dẫn các cấp ủy, tổ chức")
     assert not any("Giao Ban" in t for a in record.assignments for t in a.tasks)
+    # the letter's closing request after it is no part of its task
+    assert "Đề nghị Ủy ban nhân dân tỉnh" not in ban.tasks[0]
 
 
 def test_assignment_sub_items_are_the_tasks_047():
@@ -1103,6 +1105,17 @@ def test_work_item_fields_are_not_merged_into_a_sub_item():
              "- Thời gian hoàn thành: Quý IV/2025.", sep="\n")
     ln = [x for x in lines_of(raw) if x.text.startswith("- Thời gian")][0]
     assert worklist.is_work_field(ln)
+
+
+def test_assignment_answerable_units_under_an_implementation_heading_016():
+    """016 "3. Tổ chức thực hiện" / "Thủ trưởng các sở, ban, ngành, đoàn thể tỉnh; Chủ tịch Ủy ban nhân dân các xã,
+    phường; người đứng đầu các cơ quan, đơn vị có liên quan chịu trách nhiệm tổ chức triển khai …": an assignment,
+    as gold 016 has it (it was missed)."""
+    record, _ = extracted("016")
+    got = [a for a in record.assignments if a.assignee.startswith("Thủ trưởng")]
+    assert [(a.assignee, a.role, a.tasks[0][:40]) for a in got] == [(
+        "Thủ trưởng các sở, ban, ngành, đoàn thể tỉnh; Chủ tịch Ủy ban nhân dân các xã, phường; người đứng đầu các "
+        "cơ quan, đơn vị có liên quan", "responsible", "Chịu trách nhiệm tổ chức triển khai thực")]
 
 
 def test_assignment_unit_named_after_a_verb_016():

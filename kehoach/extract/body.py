@@ -619,6 +619,8 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
             cut = cuts.get(i, 0)
             parsed = _parse_head(head.body[cut:], has_children=bool(kids))
             if parsed is None:
+                if head.kind == "num" and _implementation_head(head.body):
+                    out.extend(_answerable_paragraphs(kids))
                 continue
             who, who_off, inline, request = parsed
             who_off += cut
@@ -641,7 +643,7 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                     inner.append((k, s_who, s_off, s_request, given))
                     cur = None
                     continue
-                if given is not None and k.kind == "none" and not _is_closing(k) and not _order_at(k):
+                if given is not None and k.kind == "none" and not _is_closing(k) and _order_at(k) is None:
                     given[0] = clean(given[0] + " " + k.text)
                     given[2] = k.end
                     continue
@@ -686,6 +688,42 @@ def assignments(a: Anatomy, skip: Sequence[tuple[int, int]] = ()) -> list[Assign
                                           (k.start, given[2]), (s_at, s_at + len(s_who))))
             inner.clear()
     out.extend(execution_clauses(a, taken=[it.span for it in out]))
+    return out
+
+
+def _implementation_head(text: str) -> bool:
+    """Whether an item's head is an implementation heading of its own ("3. Tổ chức thực hiện", 016)."""
+    return len(text.split()) <= 8 and phrase_regex("implementation_headings", anchored=True).match(text) is not None
+
+
+@lru_cache(maxsize=None)
+def _answerable_rx() -> re.Pattern:
+    # "<units> chịu trách nhiệm <task>" (genre.json responsibility_verbs)
+    return re.compile(r"^(?P<who>.{2,400}?)\s+(?P<task>(?i:" + phrase_alt("responsibility_verbs") + r")(?!\w).*)$")
+
+
+def _answerable_paragraphs(kids: list[Line]) -> list[AssignmentItem]:
+    """The paragraphs under an implementation heading that make the units they name answerable.
+
+    016 "3. Tổ chức thực hiện" / "Thủ trưởng các sở, ban, ngành, đoàn thể tỉnh; Chủ tịch Ủy ban nhân dân các xã,
+    phường; người đứng đầu các cơ quan, đơn vị có liên quan chịu trách nhiệm tổ chức triển khai thực hiện nghiêm
+    túc các nội dung nêu trên; …": the units as written are the assignee (gold 016), the rest the task.
+    """
+    out: list[AssignmentItem] = []
+    for k in kids:
+        if k.kind != "none":
+            continue
+        m = _answerable_rx().match(k.text)
+        if m is None:
+            continue
+        who = clean(m.group("who"))
+        if not who or not _starts_with("agency_heads", who) or len(who.split()) > 45 or _verb_split(who) is not None:
+            continue
+        task = clean(m.group("task"))
+        task = task[:1].upper() + task[1:]
+        at = k.start + m.start("who")
+        out.append(AssignmentItem(who, "responsible", False, [], [(task, k.start + m.start("task"), k.end)], None,
+                                  (k.start, k.end), (at, at + len(who))))
     return out
 
 

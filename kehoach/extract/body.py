@@ -719,12 +719,17 @@ def _answerable_paragraphs(kids: list[Line]) -> list[AssignmentItem]:
         who = clean(m.group("who"))
         if not who or not _starts_with("agency_heads", who) or len(who.split()) > 45 or _verb_split(who) is not None:
             continue
-        task = clean(m.group("task"))
-        task = task[:1].upper() + task[1:]
-        at = k.start + m.start("who")
-        out.append(AssignmentItem(who, "responsible", False, [], [(task, k.start + m.start("task"), k.end)], None,
-                                  (k.start, k.end), (at, at + len(who))))
+        out.append(_clause_item(k, m, who))
     return out
+
+
+def _clause_item(ln: Line, m: re.Match, who: str) -> AssignmentItem:
+    """One line "<who> <task>" (a match with groups who and task over ``ln.text``) as an assignment."""
+    task = clean(m.group("task"))
+    task = task[:1].upper() + task[1:]
+    at = ln.start + m.start("who")
+    return AssignmentItem(who, "responsible", False, [], [(task, ln.start + m.start("task"), ln.end)], None,
+                          (ln.start, ln.end), (at, at + len(who)))
 
 
 @lru_cache(maxsize=None)
@@ -744,19 +749,12 @@ def execution_clauses(a: Anatomy, taken: Sequence[tuple[int, int]] = ()) -> list
     out: list[AssignmentItem] = []
     rx = _execution_rx()
     for ln in a.body:
-        if ln.kind != "none" or any(s <= ln.start < e for s, e in taken):
-            continue
-        m = rx.match(ln.text)
-        if m is None:
+        m = rx.match(ln.text) if ln.kind == "none" else None
+        if m is None or any(s <= ln.start < e for s, e in taken):
             continue
         who = clean(m.group("who"))
-        if not who or not _starts_with("agency_heads", who):
-            continue
-        task = clean(m.group("task"))
-        task = task[:1].upper() + task[1:]
-        at = ln.start + m.start("who")
-        out.append(AssignmentItem(who, "responsible", False, [], [(task, ln.start + m.start("task"), ln.end)], None,
-                                  (ln.start, ln.end), (at, at + len(who))))
+        if who and _starts_with("agency_heads", who):
+            out.append(_clause_item(ln, m, who))
     return out
 
 

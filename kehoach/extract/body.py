@@ -13,7 +13,7 @@ from kehoach.extract.dates import DateHit, find_dates
 from kehoach.extract.names import clean, display_case, same_agency
 from kehoach.extract.worklist import WorkItem, is_work_field, split_coordinators
 from kehoach.extract.structure import Anatomy, Line, rank
-from kehoach.extract.vocabulary import deadline_vocab, phrase_alt, phrase_full, phrase_regex, phrases, word_start_alt
+from kehoach.extract.vocabulary import CAPITALS, deadline_vocab, phrase_alt, phrase_full, phrase_regex, phrases, word_start_alt
 
 
 def children(lines: list[Line], i: int) -> list[Line]:
@@ -43,7 +43,7 @@ def _article_rx() -> re.Pattern:
 def _person_rx() -> re.Pattern:
     """A head that names a person: a title (genre.json person_titles), then a name or a colon before it."""
     # the title in any case ("Ông", "ông (bà)"), the name after it capitalised
-    return re.compile(r"^(?i:" + phrase_alt("person_titles") + r")(?:\s*[:.]|\s+[A-ZĐÀ-Ỹ])")
+    return re.compile(r"^(?i:" + phrase_alt("person_titles") + r")(?:\s*[:.]|\s+[" + CAPITALS + "])")
 
 
 # patterns used per line or per item, compiled once
@@ -500,11 +500,6 @@ def _head_order_rx() -> re.Pattern:
 
 
 @lru_cache(maxsize=None)
-def _request_keys() -> frozenset[str]:
-    return frozenset(w.lower() for w in phrases("request_words"))
-
-
-@lru_cache(maxsize=None)
 def _comma_task_rx() -> re.Pattern:
     """A comma before a task verb in small letters (genre.json task_verbs): where a unit's name ends."""
     return re.compile(r",\s*(?=(?:" + phrase_alt("task_verbs") + r")(?!\w))")
@@ -531,7 +526,7 @@ def _parse_head(text: str, has_children: bool = False) -> Optional[tuple[str, in
     if om and _starts_with("agency_heads", om.group("who")) and _starts_with("agency_heads", t[om.end():]):
         # "11. Chủ tịch UBND tỉnh yêu cầu Thủ trưởng các Sở, ban, ngành của tỉnh, Chủ tịch UBND các xã, phường …
         # nghiêm túc thực hiện" (018): the units after the order verb carry the item, the unit before gives it
-        request = om.group("verb").lower() in _request_keys()
+        request = _starts_with("request_words", om.group("verb")) is not None
         off += om.end()
         t = text[off:]
         t = t[:1].upper() + t[1:]

@@ -402,9 +402,10 @@ def legal_bases(lines: list[Line]) -> list[Cite]:
             if head is None or _known(head, seen):
                 continue
             c = _parse_at(t, s + lead, ln.start, e, head)
-            if c is None or _dedup_key(c) in seen:
+            key = None if c is None else _dedup_key(c)
+            if key is None or key in seen:
                 continue
-            seen.add(_dedup_key(c))
+            seen.add(key)
             c.relation = rel_here or relation
             out.append(c)
         # every other numbered document in the paragraph is cited too (an amending law
